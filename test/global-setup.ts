@@ -1,0 +1,6 @@
+// The suite installs the real helm binaries itself: no test is ever skipped because helm is missing.
+import { ensureAllTools } from '../scripts/tools/helm.ts';
+
+export default async function setup(): Promise<void> {
+  await ensureAllTools();
+}
