@@ -1,0 +1,214 @@
+/**
+ * A fast path for the one YAML shape that matters at scale: index.yaml as helm and we write it.
+ *
+ * js-yaml needs ~1 s to load and ~1.3 s to dump a 10 MB index; this line-oriented reader/writer does
+ * it in a fraction of that. The reader accepts only an unambiguous subset of YAML (block mappings and
+ * sequences, quoted strings, plain scalars that can only mean a string, true/false, [] and {}). On
+ * anything else it returns undefined and the caller falls back to js-yaml, so strictness and error
+ * messages never depend on the fast path.
+ */
+
+const NOT_HANDLED = Symbol('not handled by the fast path');
+
+/** Plain scalars that YAML 1.1 or 1.2 would read as something other than a string. */
+const RESERVED =
+  /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
+/** Starts with a letter, no indicator or comment characters, no colon: always a string in any YAML. */
+const SAFE_PLAIN = /^[A-Za-z_][A-Za-z0-9_ ./@()+,;=^~'-]*$/;
+/** Versions like 1.2.3 or 1.2.3-rc.1+build: never a number or a timestamp. */
+const VERSION_PLAIN = /^[0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.+-]*)?$/;
+const SAFE_KEY = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
+const DOUBLE_QUOTED = /^"(?:[^"\\]|\\.)*"$/;
+const SINGLE_QUOTED = /^'(?:[^']|'')*'$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: detecting control characters is the point
+const UNSAFE_CHARS = /[\x00-\x08\x0b-\x1f\x7f\ufeff]/;
+
+function isPlainString(s: string): boolean {
+  return (
+    (SAFE_PLAIN.test(s) && !RESERVED.test(s) && !s.endsWith(' ') && !s.includes('  ')) ||
+    VERSION_PLAIN.test(s)
+  );
+}
+
+function scalar(s: string): unknown {
+  const c = s.charCodeAt(0);
+  if (c === 34 /* " */) {
+    if (!DOUBLE_QUOTED.test(s)) throw NOT_HANDLED;
+    try {
+      return JSON.parse(s);
+    } catch {
+      throw NOT_HANDLED; // a YAML-only escape such as \x41: let js-yaml decode it
+    }
+  }
+  if (c === 39 /* ' */) {
+    if (!SINGLE_QUOTED.test(s)) throw NOT_HANDLED;
+    return s.slice(1, -1).replaceAll("''", "'");
+  }
+  if (s === 'true') return true;
+  if (s === 'false') return false;
+  if (s === '[]') return [];
+  if (s === '{}') return {};
+  if (isPlainString(s)) return s;
+  throw NOT_HANDLED;
+}
+
+class LineReader {
+  private pos = 0;
+  /** Column where the current line's content starts when it follows a "- " on the same line. */
+  private virtualIndent = -1;
+  constructor(private readonly lines: string[]) {}
+
+  private indentOf(i: number): number {
+    if (i === this.pos && this.virtualIndent >= 0) return this.virtualIndent;
+    const line = this.lines[i];
+    let n = 0;
+    while (line.charCodeAt(n) === 32) n++;
+    if (n === line.length) throw NOT_HANDLED; // blank or whitespace-only line
+    return n;
+  }
+
+  private advance(): void {
+    this.pos++;
+    this.virtualIndent = -1;
+  }
+
+  parseDocument(): unknown {
+    if (this.lines.length === 0 || this.indentOf(0) !== 0) throw NOT_HANDLED;
+    const value = this.parseMap(0);
+    if (this.pos !== this.lines.length) throw NOT_HANDLED;
+    return value;
+  }
+
+  private parseNested(parentIndent: number): unknown {
+    if (this.pos >= this.lines.length) throw NOT_HANDLED; // `key:` with nothing after it means null
+    const ind = this.indentOf(this.pos);
+    const isSeq = this.lines[this.pos].startsWith('- ', ind);
+    if (isSeq && ind >= parentIndent) return this.parseSeq(ind);
+    if (ind > parentIndent) return this.parseMap(ind);
+    throw NOT_HANDLED;
+  }
+
+  private parseMap(ind: number): Record<string, unknown> {
+    const obj: Record<string, unknown> = {};
+    while (this.pos < this.lines.length) {
+      const li = this.indentOf(this.pos);
+      if (li < ind) break;
+      if (li > ind) throw NOT_HANDLED;
+      const line = this.lines[this.pos];
+      if (line.startsWith('- ', ind)) break;
+      let key: string;
+      let after: number;
+      if (line.charCodeAt(ind) === 34) {
+        const end = line.indexOf('":', ind + 1);
+        if (end < 0) throw NOT_HANDLED;
+        const quoted = line.slice(ind, end + 1);
+        if (!DOUBLE_QUOTED.test(quoted)) throw NOT_HANDLED;
+        key = JSON.parse(quoted);
+        after = end + 2;
+      } else {
+        const colon = line.indexOf(':', ind);
+        if (colon < 0) throw NOT_HANDLED;
+        key = line.slice(ind, colon);
+        if (!SAFE_KEY.test(key) || RESERVED.test(key)) throw NOT_HANDLED;
+        after = colon + 1;
+      }
+      if (key === '__proto__' || Object.hasOwn(obj, key)) throw NOT_HANDLED;
+      if (after === line.length) {
+        this.advance();
+        obj[key] = this.parseNested(ind);
+      } else {
+        if (line.charCodeAt(after) !== 32) throw NOT_HANDLED;
+        obj[key] = scalar(line.slice(after + 1));
+        this.advance();
+      }
+    }
+    return obj;
+  }
+
+  private parseSeq(ind: number): unknown[] {
+    const arr: unknown[] = [];
+    while (this.pos < this.lines.length) {
+      const li = this.indentOf(this.pos);
+      if (li < ind) break;
+      const line = this.lines[this.pos];
+      if (li > ind || !line.startsWith('- ', ind)) {
+        if (li === ind) break;
+        throw NOT_HANDLED;
+      }
+      const item = line.slice(ind + 2);
+      const c = item.charCodeAt(0);
+      const looksLikeKey = c !== 34 && c !== 39 && item !== '[]' && item !== '{}' && item.includes(':');
+      if (looksLikeKey || (c === 34 && /^"(?:[^"\\]|\\.)*":/.test(item))) {
+        this.virtualIndent = ind + 2; // the mapping starts right after "- "
+        arr.push(this.parseMap(ind + 2));
+      } else {
+        arr.push(scalar(item));
+        this.advance();
+      }
+    }
+    return arr;
+  }
+}
+
+/** Parses index-shaped YAML quickly, or returns undefined if the text needs a full YAML parser. */
+export function fastParseYaml(text: string): unknown {
+  if (text.includes('\r') || text.includes('\t') || UNSAFE_CHARS.test(text)) return undefined;
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  try {
+    return new LineReader(lines).parseDocument();
+  } catch (err) {
+    if (err === NOT_HANDLED) return undefined;
+    throw err;
+  }
+}
+
+function emitScalar(v: unknown): string {
+  if (typeof v === 'string') return isPlainString(v) ? v : JSON.stringify(v);
+  if (typeof v === 'boolean' || typeof v === 'number') return String(v);
+  if (v === null || v === undefined) return 'null';
+  if (Array.isArray(v) && v.length === 0) return '[]';
+  return '{}';
+}
+
+function emitKey(k: string): string {
+  return SAFE_KEY.test(k) && !RESERVED.test(k) ? k : JSON.stringify(k);
+}
+
+function isCollection(v: unknown): v is object {
+  return typeof v === 'object' && v !== null && Object.keys(v).length > 0;
+}
+
+/**
+ * Block-style YAML with sorted keys and helm's layout (sequences at their parent key's indentation).
+ * Strings are plain only when no YAML reader could take them for another type; else JSON-quoted.
+ */
+export function emitYaml(value: Record<string, unknown>, out: string[] = [], indent = ''): string[] {
+  for (const key of Object.keys(value).sort()) {
+    const v = value[key];
+    if (v === undefined) continue;
+    if (!isCollection(v)) out.push(`${indent}${emitKey(key)}: ${emitScalar(v)}`);
+    else if (Array.isArray(v)) {
+      out.push(`${indent}${emitKey(key)}:`);
+      emitSeq(v, out, indent);
+    } else {
+      out.push(`${indent}${emitKey(key)}:`);
+      emitYaml(v as Record<string, unknown>, out, `${indent}  `);
+    }
+  }
+  return out;
+}
+
+function emitSeq(items: unknown[], out: string[], indent: string): void {
+  for (const item of items) {
+    if (!isCollection(item)) out.push(`${indent}- ${emitScalar(item)}`);
+    else if (Array.isArray(item)) {
+      // A list directly inside a list is rare in an index (only inside import-values): quote it as JSON.
+      out.push(`${indent}- ${JSON.stringify(item)}`);
+    } else {
+      const start = out.length;
+      emitYaml(item as Record<string, unknown>, out, `${indent}  `);
+      out[start] = `${indent}- ${out[start].slice(indent.length + 2)}`;
+    }
+  }
+}
