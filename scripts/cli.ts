@@ -5,6 +5,8 @@
 import { Command, CommanderError } from 'commander';
 import { exitCodeOf, InputError, PipelineError, UsageError } from './errors.ts';
 import { register as registerRender } from './render/command.ts';
+import { register as registerPackage } from './package/command.ts';
+import { register as registerIndex } from './index/command.ts';
 
 const program = new Command('vineyard-charts')
   .description(
@@ -15,7 +17,7 @@ const program = new Command('vineyard-charts')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const register of [registerRender]) register(program);
+for (const register of [registerRender, registerPackage, registerIndex]) register(program);
 
 try {
   await program.parseAsync(process.argv);
