@@ -3,10 +3,14 @@
  * own `command.ts`, so this file only knows the order in which they appear in `--help`.
  */
 import { Command, CommanderError } from 'commander';
+import { register as registerDeploy } from './deploy/command.ts';
 import { exitCodeOf, InputError, PipelineError, UsageError } from './errors.ts';
-import { register as registerRender } from './render/command.ts';
-import { register as registerPackage } from './package/command.ts';
 import { register as registerIndex } from './index/command.ts';
+import { register as registerLint } from './lint/command.ts';
+import { register as registerPackage } from './package/command.ts';
+import { register as registerPublish } from './publish/command.ts';
+import { register as registerRender } from './render/command.ts';
+import { register as registerServe } from './serve/command.ts';
 
 const program = new Command('vineyard-charts')
   .description(
@@ -17,7 +21,16 @@ const program = new Command('vineyard-charts')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const register of [registerRender, registerPackage, registerIndex]) register(program);
+for (const register of [
+  registerRender,
+  registerLint,
+  registerPackage,
+  registerIndex,
+  registerPublish,
+  registerServe,
+  registerDeploy,
+])
+  register(program);
 
 try {
   await program.parseAsync(process.argv);
@@ -29,7 +42,9 @@ try {
     process.stderr.write(`error: ${err.message}\n`);
     process.exitCode = exitCodeOf(err);
   } else {
-    process.stderr.write(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exitCode = 1;
   }
 }

@@ -1,0 +1,18 @@
+import type { ChartDefinition } from '../../scripts/render/chart-source.ts';
+import { chart } from './chart.ts';
+import { values } from './values.ts';
+
+const definition: ChartDefinition = {
+  chart,
+  values,
+  schemaRules: {
+    // Without the bundled etcd, vineyardd needs somewhere to keep its metadata.
+    etcd: {
+      if: { properties: { enabled: { const: false } } },
+      // biome-ignore lint/suspicious/noThenProperty: `then` is a JSON Schema keyword here.
+      then: { properties: { externalEndpoints: { minItems: 1 } } },
+    },
+  },
+};
+
+export default definition;

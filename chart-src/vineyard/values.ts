@@ -1,0 +1,255 @@
+/**
+ * The vineyard chart's values: the public contract operators' values files depend on.
+ * Each entry is declared once; values.yaml, values.schema.json, the README table and the
+ * `VineyardValues` type are generated from it.
+ */
+
+import { type ValueOf, v } from '../../scripts/render/model.ts';
+import * as k8s from '../k8s-schemas.ts';
+
+/** vineyardd's --size: a number with an optional decimal or binary suffix (1024000, 1024M, 1G, 8Gi). */
+const SHARED_MEMORY_PATTERN = '^[1-9][0-9]*(\\.[0-9]+)?([kKMGTPE]i?)?$';
+const URL_PATTERN = '^https?://[^\\s,]+$';
+
+const image = (repository: string, tag: string, tagDoc: string) =>
+  v.object('Container image.', {
+    repository: v.string(repository, 'Image repository.', { pattern: '^[^\\s:@]+(:[0-9]+)?(/[^\\s:@]+)*$' }),
+    tag: v.string(tag, tagDoc, { pattern: '^(|[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(@sha256:[a-f0-9]{64})?)$' }),
+    pullPolicy: v.enum(['IfNotPresent', 'Always', 'Never'], 'IfNotPresent', 'Image pull policy.'),
+  });
+
+const restrictedContainer = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  readOnlyRootFilesystem: true,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+const scheduling = (what: string) => ({
+  nodeSelector: v.custom('object', {}, `Node labels ${what} pods are restricted to.`, k8s.labelMap),
+  tolerations: v.custom('list', [], `Tolerations for ${what} pods.`, k8s.tolerations),
+  affinity: v.custom('object', {}, `Affinity rules for ${what} pods.`, k8s.affinity),
+  podAnnotations: v.custom('object', {}, `Extra annotations for ${what} pods.`, k8s.labelMap),
+});
+
+export const values = {
+  nameOverride: v.string('', 'Replaces the chart name in object names and the app.kubernetes.io/name label.'),
+  fullnameOverride: v.string('', 'Replaces the release-derived prefix of every object name.'),
+  clusterDomain: v.string('cluster.local', 'DNS suffix of the cluster, used in service FQDNs.', {
+    pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
+  }),
+  image: image(
+    'docker.io/vineyardcloudnative/vineyardd',
+    '',
+    'vineyardd image tag; empty means the chart appVersion (never `latest`).',
+  ),
+  imagePullSecrets: v.custom(
+    'list',
+    [],
+    'Secrets for pulling images from private registries.',
+    k8s.localObjectReferences,
+  ),
+  serviceAccount: v.object('ServiceAccount of the vineyardd pods.', {
+    create: v.boolean(true, 'Create a ServiceAccount for the release.'),
+    name: v.string(
+      '',
+      'Name of the ServiceAccount; empty derives it from the fullname (or `default` when not created).',
+    ),
+    annotations: v.custom('object', {}, 'Annotations for the created ServiceAccount.', k8s.labelMap),
+  }),
+  vineyardd: v.object('The vineyardd DaemonSet: one server per node.', {
+    sharedMemorySize: v.string(
+      '256Mi',
+      'Shared memory vineyardd manages (`--size`), e.g. `8Gi`. Keep memory limits above it.',
+      {
+        pattern: SHARED_MEMORY_PATTERN,
+      },
+    ),
+    reserveMemory: v.boolean(false, 'Pre-populate the shared memory pages at start-up (`--reserve_memory`).'),
+    syncCRDs: v.boolean(
+      false,
+      'Mirror persisted objects as Kubernetes CRDs (`--sync_crds`); mounts the ServiceAccount token.',
+    ),
+    etcdPrefix: v.string('vineyard', 'Key prefix of vineyard metadata in etcd (`--etcd_prefix`).', {
+      pattern: '^[^\\s]+$',
+    }),
+    metaTimeout: v.integer(
+      60,
+      'Seconds vineyardd waits for etcd before exiting and being restarted (`--meta_timeout`).',
+      {
+        minimum: 1,
+      },
+    ),
+    spill: v.object('Spilling of cold objects to disk when shared memory fills up.', {
+      path: v.string(
+        '',
+        'Directory to spill to (`--spill_path`); empty disables spilling. An emptyDir is mounted there.',
+        {
+          pattern: '^(|/[^\\n]*)$',
+        },
+      ),
+      lowerRate: v.number(0.3, 'Low watermark that stops spilling (`--spill_lower_rate`).', {
+        minimum: 0,
+        maximum: 1,
+      }),
+      upperRate: v.number(0.8, 'High watermark that triggers spilling (`--spill_upper_rate`).', {
+        minimum: 0,
+        maximum: 1,
+      }),
+      sizeLimit: v.custom('quantity', '', 'Size limit of the spill emptyDir; empty means unlimited.', {
+        oneOf: [{ type: 'string', enum: [''] }, k8s.quantity],
+      }),
+    }),
+    socket: v.object('The UNIX domain socket shared with worker pods.', {
+      volumeType: v.enum(
+        ['hostPath', 'persistentVolumeClaim', 'emptyDir'],
+        'hostPath',
+        'Volume holding the socket: `hostPath` (pods on the same node), `persistentVolumeClaim`, or `emptyDir` (workloads in `vineyardd.extraContainers`).',
+      ),
+      hostPath: v.string(
+        '',
+        'Host directory for `hostPath`; empty means `/var/run/vineyard-<namespace>-<fullname>`.',
+        {
+          pattern: '^(|/[^\\n]*)$',
+        },
+      ),
+      persistentVolumeClaim: v.object(
+        'The claim for `persistentVolumeClaim`; each node uses its own sub-directory.',
+        {
+          existingClaim: v.string('', 'Use this existing claim instead of creating `<fullname>-socket`.'),
+          storageClass: v.string('', 'Storage class of the created claim; empty uses the cluster default.'),
+          size: v.custom('quantity', '1Gi', 'Requested size of the created claim.', k8s.quantity),
+          accessModes: v.custom(
+            'list',
+            ['ReadWriteMany'],
+            'Access modes of the created claim (nodes share it).',
+            {
+              type: 'array',
+              minItems: 1,
+              items: {
+                type: 'string',
+                enum: ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'],
+              },
+            },
+          ),
+        },
+      ),
+    }),
+    extraContainers: v.custom(
+      'list',
+      [],
+      'Workload containers run in the vineyardd pod; the socket volume is mounted into each.',
+      {
+        type: 'array',
+        items: k8s.container,
+      },
+    ),
+    resources: v.custom(
+      'object',
+      { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } },
+      'Resources of the vineyardd container; the memory limit must exceed `sharedMemorySize`.',
+      k8s.resources,
+    ),
+    env: v.custom('list', [], 'Extra environment variables of the vineyardd container.', k8s.envVars),
+    ...scheduling('vineyardd'),
+    securityContext: v.custom(
+      'object',
+      restrictedContainer,
+      'Security context of the vineyardd container.',
+      k8s.securityContext,
+    ),
+    podSecurityContext: v.custom(
+      'object',
+      { seccompProfile: { type: 'RuntimeDefault' } },
+      'Security context of the vineyardd pod.',
+      k8s.podSecurityContext,
+    ),
+    maxUnavailable: v.integer(1, 'Nodes updated at once by a rolling update.', { minimum: 1 }),
+    priorityClassName: v.string('', 'PriorityClass of the vineyardd pods.'),
+  }),
+  rpc: v.object('RPC access to vineyardd.', {
+    service: v.object('The `<fullname>-rpc` Service.', {
+      type: v.enum(['ClusterIP', 'NodePort', 'LoadBalancer'], 'ClusterIP', 'Service type.'),
+      port: v.integer(9600, 'Service port.', { minimum: 1, maximum: 65535 }),
+      annotations: v.custom('object', {}, 'Service annotations.', k8s.labelMap),
+    }),
+  }),
+  etcd: v.object('The etcd metadata store.', {
+    enabled: v.boolean(true, 'Run a bundled etcd cluster; false requires `etcd.externalEndpoints`.'),
+    replicas: v.custom('int', 1, 'Members of the bundled etcd cluster (odd, for quorum).', {
+      type: 'integer',
+      enum: [1, 3, 5, 7],
+    }),
+    externalEndpoints: v.custom(
+      'list',
+      [],
+      'Client URLs of an external etcd, used when `etcd.enabled` is false.',
+      {
+        type: 'array',
+        items: { type: 'string', pattern: URL_PATTERN },
+      },
+    ),
+    image: image('quay.io/coreos/etcd', 'v3.5.21', 'etcd image tag.'),
+    persistence: v.object('Storage of etcd data; without it data lives in an emptyDir.', {
+      enabled: v.boolean(
+        false,
+        'Keep etcd data on PersistentVolumeClaims (recommended with more than one replica).',
+      ),
+      storageClass: v.string('', 'Storage class; empty uses the cluster default.'),
+      size: v.custom('quantity', '1Gi', 'Size of each member volume.', k8s.quantity),
+      accessModes: v.custom('list', ['ReadWriteOnce'], 'Access modes of each member volume.', {
+        type: 'array',
+        minItems: 1,
+        items: { type: 'string', enum: ['ReadWriteOnce', 'ReadWriteOncePod', 'ReadWriteMany'] },
+      }),
+    }),
+    resources: v.custom(
+      'object',
+      { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+      'Resources of each etcd member.',
+      k8s.resources,
+    ),
+    ...scheduling('etcd'),
+    securityContext: v.custom(
+      'object',
+      restrictedContainer,
+      'Security context of the etcd container.',
+      k8s.securityContext,
+    ),
+    podSecurityContext: v.custom(
+      'object',
+      {
+        runAsNonRoot: true,
+        runAsUser: 65532,
+        runAsGroup: 65532,
+        fsGroup: 65532,
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+      'Security context of the etcd pods.',
+      k8s.podSecurityContext,
+    ),
+  }),
+  metrics: v.object('Prometheus metrics.', {
+    enabled: v.boolean(false, 'Run vineyardd with `--metrics` and an exporter sidecar.'),
+    image: image('docker.io/vineyardcloudnative/vineyard-grok-exporter', 'v0.24.4', 'Exporter image tag.'),
+    port: v.integer(9144, 'Port the exporter serves metrics on.', { minimum: 1, maximum: 65535 }),
+    resources: v.custom(
+      'object',
+      { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } },
+      'Resources of the exporter sidecar.',
+      k8s.resources,
+    ),
+  }),
+  tests: v.object('Pods run by `helm test`.', {
+    image: image(
+      'docker.io/library/python',
+      '3.12.8-alpine3.21',
+      'Test image tag (python: speaks vineyard IPC/RPC).',
+    ),
+  }),
+};
+
+export type VineyardValues = ValueOf<ReturnType<typeof wrap>>;
+function wrap() {
+  return v.object('', values);
+}

@@ -1,0 +1,65 @@
+/**
+ * A chart as typed sources: `chart-src/<name>/index.ts` (Chart.yaml metadata, the values model,
+ * schema rules) plus `templates/` (Go templates, copied verbatim) and `README.intro.md`.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { InputError } from '../errors.ts';
+import type { Fields } from './model.ts';
+import type { SchemaRules } from './schema.ts';
+
+export interface ChartDefinition {
+  chart: { name: string; version: string; [key: string]: unknown };
+  values: Fields;
+  schemaRules?: SchemaRules;
+}
+
+export interface ChartSource extends ChartDefinition {
+  dir: string;
+  readmeIntro: string;
+  /** Path relative to the chart root ('templates/x.yaml') -> text. */
+  templates: Map<string, string>;
+}
+
+async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...(await listFiles(path.join(dir, entry.name), rel)));
+    else if (entry.isFile()) out.push(rel);
+  }
+  return out.sort();
+}
+
+export async function loadChartSource(dir: string): Promise<ChartSource> {
+  const indexFile = path.join(dir, 'index.ts');
+  let definition: ChartDefinition;
+  try {
+    definition = (await import(pathToFileURL(indexFile).href)).default as ChartDefinition;
+  } catch (err) {
+    throw new InputError(indexFile, '', `cannot load chart definition: ${(err as Error).message}`);
+  }
+  if (!definition?.chart?.name || !definition.values) {
+    throw new InputError(indexFile, 'default export', 'expected { chart, values, schemaRules? }');
+  }
+  const templates = new Map<string, string>();
+  for (const rel of await listFiles(path.join(dir, 'templates'))) {
+    templates.set(`templates/${rel}`, await readFile(path.join(dir, 'templates', rel), 'utf8'));
+  }
+  const readmeIntro = await readFile(path.join(dir, 'README.intro.md'), 'utf8').catch(
+    () => `# ${definition.chart.name}\n`,
+  );
+  return { ...definition, dir, readmeIntro, templates };
+}
+
+/** Every chart directory under chart-src/ (one holding an index.ts). */
+export async function listChartSources(root: string): Promise<string[]> {
+  const dirs: string[] = [];
+  for (const entry of await readdir(root, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const files = await readdir(path.join(root, entry.name));
+    if (files.includes('index.ts')) dirs.push(path.join(root, entry.name));
+  }
+  return dirs.sort();
+}

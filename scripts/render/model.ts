@@ -1,0 +1,112 @@
+/**
+ * The typed values model: every chart value is declared exactly once, with its type, default,
+ * constraints and one-line doc. values.yaml, values.schema.json, the README table, the TypeScript
+ * type and the template reference check are all derived from these declarations.
+ */
+
+/** A JSON Schema fragment (draft-07). Kept loose on purpose: it is data we emit, not data we read. */
+export type JsonSchema = { [key: string]: unknown };
+
+interface NodeBase<T> {
+  /** One line for values.yaml (`# --`), the README table and the schema's description. */
+  readonly doc: string;
+  /** Phantom field carrying the TypeScript type of the value; never set at runtime. */
+  readonly __type?: T;
+}
+
+export interface LeafNode<T> extends NodeBase<T> {
+  readonly kind: 'leaf';
+  readonly default: T;
+  /** Schema of the value itself (type, enum, pattern, min/max...). */
+  readonly schema: JsonSchema;
+  /** Type name shown in the README table. */
+  readonly typeName: string;
+  /**
+   * True for free-form values (Kubernetes objects, string maps): templates may reference paths below
+   * them, and the schema, not the model, knows their inner structure.
+   */
+  readonly open: boolean;
+}
+
+export interface ObjectNode<F extends Fields> extends NodeBase<{ [K in keyof F]: ValueOf<F[K]> }> {
+  readonly kind: 'object';
+  readonly fields: F;
+}
+
+export type ValueNode = LeafNode<unknown> | ObjectNode<Fields>;
+export type Fields = { readonly [key: string]: ValueNode };
+
+/** The TypeScript type of the values a node declares. */
+export type ValueOf<N> = N extends NodeBase<infer T> ? T : never;
+
+type LeafOptions = { schema?: JsonSchema };
+
+function leaf<T>(typeName: string, def: T, doc: string, schema: JsonSchema, open = false): LeafNode<T> {
+  return { kind: 'leaf', default: def, doc, schema, typeName, open };
+}
+
+export const v = {
+  string(
+    def: string,
+    doc: string,
+    opts: { enum?: readonly string[]; pattern?: string } = {},
+  ): LeafNode<string> {
+    const schema: JsonSchema = { type: 'string' };
+    if (opts.enum) schema.enum = [...opts.enum];
+    if (opts.pattern) schema.pattern = opts.pattern;
+    return leaf('string', def, doc, schema);
+  },
+  /** One of a fixed set of strings; the TypeScript type is the union of them. */
+  enum<const E extends readonly string[]>(values: E, def: E[number], doc: string): LeafNode<E[number]> {
+    return leaf('string', def, doc, { type: 'string', enum: [...values] });
+  },
+  boolean(def: boolean, doc: string): LeafNode<boolean> {
+    return leaf('bool', def, doc, { type: 'boolean' });
+  },
+  integer(def: number, doc: string, opts: { minimum?: number; maximum?: number } = {}): LeafNode<number> {
+    return leaf('int', def, doc, { type: 'integer', ...opts });
+  },
+  number(def: number, doc: string, opts: { minimum?: number; maximum?: number } = {}): LeafNode<number> {
+    return leaf('float', def, doc, { type: 'number', ...opts });
+  },
+  /** A free-form value validated by an inlined schema, e.g. a Kubernetes object or list. */
+  custom<T>(typeName: string, def: T, doc: string, schema: JsonSchema, opts: LeafOptions = {}): LeafNode<T> {
+    return leaf(typeName, def, doc, opts.schema ?? schema, true);
+  },
+  object<F extends Fields>(doc: string, fields: F): ObjectNode<F> {
+    return { kind: 'object', doc, fields };
+  },
+};
+
+/** Values for a whole model, filled with defaults. */
+export function defaultsOf<F extends Fields>(fields: F): { [K in keyof F]: ValueOf<F[K]> } {
+  const out: Record<string, unknown> = {};
+  for (const [key, node] of Object.entries(fields)) {
+    out[key] = node.kind === 'object' ? defaultsOf(node.fields) : structuredClone(node.default);
+  }
+  return out as { [K in keyof F]: ValueOf<F[K]> };
+}
+
+/** Every declared node with its dotted path, depth-first in declaration order. */
+export function* walkModel(fields: Fields, prefix: string[] = []): Generator<[string[], ValueNode]> {
+  for (const [key, node] of Object.entries(fields)) {
+    const path = [...prefix, key];
+    yield [path, node];
+    if (node.kind === 'object') yield* walkModel(node.fields, path);
+  }
+}
+
+/**
+ * Whether a template may reference `.Values.<path>`: it must name a declared node, or lie below an
+ * open (free-form) leaf.
+ */
+export function resolvesInModel(fields: Fields, path: readonly string[]): boolean {
+  let current: Fields = fields;
+  for (let i = 0; i < path.length; i++) {
+    const node = current[path[i]];
+    if (!node) return false;
+    if (node.kind === 'leaf') return i === path.length - 1 || node.open;
+    current = node.fields;
+  }
+  return true;
+}
