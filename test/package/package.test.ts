@@ -14,9 +14,9 @@ const FIXTURE = path.join(PROJECT_ROOT, 'test/fixtures/charts/demo');
 const ARCHIVE = 'demo-1.2.3+build.7.tgz';
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-async function tarHeaders(tgz: Buffer): Promise<tar.Headers[]> {
+async function tarHeaders(tgz: Buffer): Promise<tar.Header[]> {
   const extract = tar.extract();
-  const headers: tar.Headers[] = [];
+  const headers: tar.Header[] = [];
   extract.end(gunzipSync(tgz));
   for await (const entry of extract) {
     headers.push(entry.header);
