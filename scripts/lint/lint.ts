@@ -1,0 +1,127 @@
+/**
+ * `lintCharts`: runs every rule family on each target and returns deduplicated findings plus a verdict.
+ * Shared by the `lint` command and by `release`, which refuses to publish a chart that fails it.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type ChartInfo, lintChartYaml } from './chartfile.ts';
+import { admittedMinors, lintKubeSchema, MAX_MINOR, MIN_MINOR } from './kubeschema.ts';
+import { type LoadedChart, loadTarget } from './load.ts';
+import { type Finding, finding } from './model.ts';
+import { lintPractices } from './practices.ts';
+import { lintRelease, type ValueSet } from './release.ts';
+import { dedupe, type Summary, sortFindings, summarize } from './report.ts';
+import { lintCrds, lintObject, lintTemplateFiles, type RenderedDoc, renderChart } from './templates.ts';
+import { checkFixture, type Fixture, lintValues, parseValuesText } from './values.ts';
+
+export interface LintOptions {
+  strict?: boolean;
+  /** Only this Kubernetes version (`1.31`) instead of every version the chart admits. */
+  kubeVersion?: string;
+  /** Published index.yaml (file path or http(s) URL) for the release checks. */
+  against?: string;
+  /** Fixture values files or directories of them; default: the chart's own ci/*.yaml. */
+  fixtures?: string[];
+}
+
+export interface LintResult {
+  findings: Finding[];
+  summary: Summary;
+}
+
+export interface RenderedSet {
+  fixture: string;
+  docs: RenderedDoc[];
+}
+
+async function fixtureFiles(paths: string[]): Promise<Fixture[]> {
+  const out: Fixture[] = [];
+  for (const p of paths) {
+    if (!existsSync(p)) continue;
+    const files = statSync(p).isDirectory()
+      ? (await readdir(p))
+          .filter((f) => /\.ya?ml$/.test(f))
+          .sort()
+          .map((f) => path.join(p, f))
+      : [p];
+    for (const f of files) out.push({ name: f, text: await readFile(f, 'utf8') });
+  }
+  return out;
+}
+
+function chartCiFixtures(chart: LoadedChart): Fixture[] {
+  return [...chart.files.keys()]
+    .filter((rel) => /^ci\/[^/]+\.ya?ml$/.test(rel))
+    .sort()
+    .map((rel) => ({ name: `${chart.root}/${rel}`, text: chart.files.get(rel)?.toString('utf8') ?? '' }));
+}
+
+/** Renders the chart with its defaults and with each fixture; findings carry the fixture's name. */
+export function renderAll(
+  chart: LoadedChart,
+  info: ChartInfo,
+  sets: ValueSet[],
+  maxMinor: number,
+  out: Finding[],
+): RenderedSet[] {
+  const rendered: RenderedSet[] = [];
+  for (const set of sets) {
+    const res = renderChart(chart, info.meta ?? {}, info.name, set.values, `v1.${maxMinor}.0`);
+    for (const f of res.findings) out.push({ ...f, fixtures: [set.name] });
+    rendered.push({ fixture: set.name, docs: res.docs });
+  }
+  return rendered;
+}
+
+async function lintOne(target: string, opts: LintOptions, extraFixtures: Fixture[]): Promise<Finding[]> {
+  const chart = await loadTarget(target);
+  const { info, findings: out } = lintChartYaml(chart);
+  // helm refuses to load a chart whose Chart.yaml has errors, so nothing past it can be judged.
+  if (!info.meta || out.some((f) => f.severity === 'ERROR')) return out;
+  const values = lintValues(chart);
+  out.push(...values.findings);
+  out.push(...lintTemplateFiles(chart), ...lintCrds(chart));
+  const minors = admittedMinors(info.kubeVersion, opts.kubeVersion);
+  if (minors.length === 0) {
+    out.push(
+      finding(
+        'chart-kube-version',
+        `${chart.root}/Chart.yaml`,
+        'kubeVersion',
+        `kubeVersion ${JSON.stringify(info.kubeVersion)} admits none of Kubernetes 1.${MIN_MINOR}–1.${MAX_MINOR}`,
+      ),
+    );
+    return out;
+  }
+  const maxMinor = minors[minors.length - 1];
+  if (values.findings.some((f) => f.rule === 'values-parse')) return out;
+  const sets: ValueSet[] = [];
+  if (!values.findings.some((f) => f.rule === 'values-schema-defaults'))
+    sets.push({ name: 'values.yaml', values: values.defaults });
+  for (const fx of [...chartCiFixtures(chart), ...extraFixtures]) {
+    const merged = checkFixture(fx, values, out);
+    if (merged) sets.push({ name: fx.name, values: merged, raw: parseValuesText(fx.text, fx.name) });
+  }
+  const rendered = renderAll(chart, info, sets, maxMinor, out);
+  for (const { fixture, docs } of rendered) {
+    for (const doc of docs) {
+      const objFindings = [
+        ...lintObject(doc, maxMinor),
+        ...(await lintKubeSchema(doc, minors)),
+        ...lintPractices(doc),
+      ];
+      for (const f of objFindings) out.push({ ...f, fixtures: [fixture] });
+    }
+  }
+  if (opts.against) out.push(...(await lintRelease(chart, info, sets, rendered, opts.against, maxMinor)));
+  return out;
+}
+
+export async function lintCharts(targets: string[], opts: LintOptions = {}): Promise<LintResult> {
+  const extraFixtures = await fixtureFiles(opts.fixtures ?? []);
+  const all: Finding[] = [];
+  for (const target of targets) all.push(...(await lintOne(target, opts, extraFixtures)));
+  const findings = sortFindings(dedupe(all));
+  return { findings, summary: summarize(findings, targets.length, opts.strict ?? false) };
+}
