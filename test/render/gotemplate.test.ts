@@ -1,4 +1,5 @@
 /** Our Go-template engine against real `helm template` (v3.17 and v4.1), case by case. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { HELM_MAJORS } from '../support/run.ts';
 import { type Case, renderWithEngine, renderWithHelm } from './helm-oracle.ts';
@@ -176,7 +177,16 @@ const CASES: [string, string][] = [
   ['whitespace', '{{- if true }}\n  a: 1\n{{- end }}\n{{- range .Values.list }}\n- {{ . }}\n{{- end }}\n'],
 ];
 
-const cases: Case[] = CASES.map(([name, body]) => ({ name, body }));
+/** More cases, one per line: `<name> <template body>` (bodies are single-line Go template text). */
+const MORE_CASES: [string, string][] = readFileSync(
+  new URL('./gotemplate-cases.txt', import.meta.url),
+  'utf8',
+)
+  .split('\n')
+  .filter((l) => l.trim() !== '')
+  .map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]);
+
+const cases: Case[] = [...CASES, ...MORE_CASES].map(([name, body]) => ({ name, body }));
 
 const ERROR_CASES: { name: string; body: string; expect: RegExp }[] = [
   { name: 'required', body: '{{ required "name is required!" .Values.nope }}', expect: /name is required!/ },
@@ -194,6 +204,15 @@ const ERROR_CASES: { name: string; body: string; expect: RegExp }[] = [
     expect: /wrong type for value; expected int; got float64/,
   },
   { name: 'nilcmd', body: '{{ nil }}', expect: /nil is not a command/ },
+  { name: 'upnil', body: '{{ upper .Values.nope }}', expect: /expected string/ },
+  { name: 'lennil', body: '{{ len .Values.nope }}', expect: /len of nil pointer/ },
+  { name: 'idx', body: '{{ index .Values.list 5 }}', expect: /index out of range: 5/ },
+  {
+    name: 'strfield',
+    body: '{{ .Values.name.foo }}',
+    expect: /can't evaluate field foo in type interface \{\}/,
+  },
+  { name: 'scope', body: '{{ if true }}{{ $x := 1 }}{{ end }}{{ $x }}', expect: /undefined variable "\$x"/ },
   { name: 'unclosed', body: '{{ if true }}x', expect: /unexpected EOF/ },
   { name: 'notmpl', body: '{{ include "nope.tpl" . }}', expect: /no template "nope.tpl"/ },
 ];

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { capabilities, chartObject, filesObject } from './builtins.ts';
 import { TemplateError } from './errors.ts';
-import { Executor, NO_VALUE_TEXT, type TemplateSet } from './exec.ts';
+import { Executor, NO_VALUE_TEXT, type TemplateBody, type TemplateSet } from './exec.ts';
 import { builtinFuncs } from './functions.ts';
 import { type Node, parse } from './parser.ts';
 
@@ -53,22 +53,22 @@ export function buildTemplateSet(sources: Map<string, string>): {
 } {
   const funcs = builtinFuncs();
   const hasFunc = (n: string) => funcs.has(n);
-  const templates = new Map<string, Node[]>();
+  const templates = new Map<string, TemplateBody>();
   const files = new Map<string, Node[]>();
   const set: TemplateSet = {
     templates,
     funcs,
     parseInto(name, text) {
       const parsed = parse(name, text, hasFunc);
-      for (const [k, v] of parsed.defines) templates.set(k, v);
+      for (const [k, v] of parsed.defines) templates.set(k, { nodes: v, file: name });
       return parsed.root;
     },
   };
   for (const name of parseOrder([...sources.keys()])) {
     const parsed = parse(name, sources.get(name) ?? '', hasFunc);
-    templates.set(name, parsed.root);
+    templates.set(name, { nodes: parsed.root, file: name });
     files.set(name, parsed.root);
-    for (const [k, v] of parsed.defines) templates.set(k, v);
+    for (const [k, v] of parsed.defines) templates.set(k, { nodes: v, file: name });
   }
   return { set, files };
 }
@@ -110,7 +110,7 @@ export function renderTemplates(input: RenderInput): Map<string, string> {
     const dot = { ...base, Template: { Name: name, BasePath: `${input.chartName}/templates` } };
     const nodes = files.get(name);
     if (!nodes) throw new TemplateError(name, 0, 'template not parsed');
-    const text = new Executor(set, name).run(nodes, dot);
+    const text = new Executor(set, name, name).run(nodes, dot);
     out.set(name, text.replaceAll(NO_VALUE_TEXT, ''));
   }
   return out;

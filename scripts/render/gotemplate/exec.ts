@@ -12,9 +12,15 @@ export interface FuncContext {
 }
 export type TemplateFunc = (args: unknown[], ctx: FuncContext) => unknown;
 
+/** A named template and the file it was defined in (error messages name the file, like Go's). */
+export interface TemplateBody {
+  nodes: Node[];
+  file: string;
+}
+
 export interface TemplateSet {
   /** name -> body; a define replaces an earlier one of the same name. */
-  templates: Map<string, Node[]>;
+  templates: Map<string, TemplateBody>;
   funcs: Map<string, TemplateFunc>;
   /** Parses `text` under `name`, adding its defines; used by tpl. */
   parseInto(name: string, text: string): Node[];
@@ -39,13 +45,14 @@ export class Executor implements FuncContext {
   constructor(
     private readonly set: TemplateSet,
     private readonly name: string,
+    private readonly file: string,
     private readonly depth = 0,
   ) {}
 
   /** Runs `nodes` with `dot` as both . and $, returning the produced text. */
   run(nodes: Node[], dot: unknown): string {
     if (this.depth > MAX_DEPTH) {
-      throw new TemplateError(this.name, this.line, 'exceeded max template depth (1000)');
+      throw this.error('exceeded max template depth (1000)');
     }
     this.vars = [{ name: '$', value: dot }];
     this.walkList(nodes, dot);
@@ -53,19 +60,26 @@ export class Executor implements FuncContext {
   }
 
   private fail(msg: string): never {
-    throw new TemplateError(this.name, this.line, msg);
+    throw this.error(msg);
+  }
+
+  private error(msg: string, line = this.line): TemplateError {
+    const where = this.name === this.file ? '' : `executing "${this.name}": `;
+    return new TemplateError(this.file, line, where + msg);
   }
 
   include(name: string, data: unknown): string {
     const body = this.set.templates.get(name);
     if (!body)
       this.fail(`error calling include: template: no template "${name}" associated with template "gotpl"`);
-    return new Executor(this.set, name, this.depth + 1).run(body, data);
+    return new Executor(this.set, name, body.file, this.depth + 1).run(body.nodes, data);
   }
 
   tpl(text: string, data: unknown): string {
-    const nodes = this.set.parseInto(this.name, text);
-    return new Executor(this.set, this.name, this.depth + 1).run(nodes, data).replaceAll(NO_VALUE, '');
+    const nodes = this.set.parseInto(this.file, text);
+    return new Executor(this.set, this.name, this.file, this.depth + 1)
+      .run(nodes, data)
+      .replaceAll(NO_VALUE, '');
   }
 
   private walkList(nodes: Node[], dot: unknown): void {
@@ -101,7 +115,7 @@ export class Executor implements FuncContext {
         const body = this.set.templates.get(n.name);
         if (!body) this.fail(`template: no template "${n.name}" associated with template "gotpl"`);
         const data = n.pipe ? this.evalPipeline(dot, n.pipe) : null;
-        this.out.push(new Executor(this.set, n.name, this.depth + 1).run(body, data));
+        this.out.push(new Executor(this.set, n.name, body.file, this.depth + 1).run(body.nodes, data));
         return;
       }
       case 'break':
@@ -274,7 +288,8 @@ export class Executor implements FuncContext {
         this.fail(`can't evaluate field ${name} in type ${typeOf(receiver)}`);
       }
     } else {
-      this.fail(`can't evaluate field ${name} in type ${typeOf(receiver)}`);
+      // Values reach templates as interface{}, which is what Go names in this message.
+      this.fail(`can't evaluate field ${name} in type interface {}`);
     }
     if (args.length || hasFinal) this.fail(`${name} has arguments but cannot be invoked as function`);
     return value === undefined ? null : value;
@@ -307,9 +322,9 @@ export class Executor implements FuncContext {
       return fn(argv, this);
     } catch (e) {
       if (e instanceof TemplateError || e instanceof BreakSignal || e instanceof ContinueSignal) throw e;
-      if (e instanceof FailError) throw new TemplateError(this.name, line, `execution error: ${e.message}`);
+      if (e instanceof FailError) throw this.error(`execution error: ${e.message}`, line);
       const msg = e instanceof Error ? e.message : String(e);
-      throw new TemplateError(this.name, line, `error calling ${name}: ${msg}`);
+      throw this.error(`error calling ${name}: ${msg}`, line);
     }
   }
 }

@@ -1,9 +1,10 @@
 /** Go template builtins, the sprig subset charts use, and helm's own functions. */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import semver from 'semver';
 import { FailError } from './errors.ts';
 import type { TemplateFunc } from './exec.ts';
 import { formatV, sprint, sprintf, sprintln } from './format.ts';
+import { EXTRA_FUNCS } from './functions-extra.ts';
 import { toJson, toYaml } from './serialize.ts';
 import {
   deepCopy,
@@ -246,7 +247,7 @@ const FUNCS: Record<string, TemplateFunc> = {
       if (isMap(cur)) cur = Object.hasOwn(cur, str(i)) ? cur[str(i)] : null;
       else if (Array.isArray(cur)) {
         const n = int(i);
-        if (n < 0 || n >= cur.length) throw new Error(`error calling index: index out of range: ${n}`);
+        if (n < 0 || n >= cur.length) throw new Error(`index out of range: ${n}`);
         cur = cur[n];
       } else throw new Error(`can't index item of type ${typeOf(cur)}`);
     }
@@ -391,11 +392,6 @@ const FUNCS: Record<string, TemplateFunc> = {
   },
   regexQuoteMeta: s1((s) => s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&')),
   semverCompare: s2(semverCompare),
-  randAlphaNum: ([n]) =>
-    Array.from(
-      randomBytes(int(n)),
-      (b) => 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'[b % 62],
-    ).join(''),
   // numbers
   int: f1((v) => toInt64(v)),
   int64: f1((v) => toInt64(v)),
@@ -552,5 +548,5 @@ FUNCS.and = () => null; // evaluated lazily by the executor; listed so the parse
 FUNCS.or = () => null;
 
 export function builtinFuncs(): Map<string, TemplateFunc> {
-  return new Map(Object.entries(FUNCS));
+  return new Map(Object.entries({ ...FUNCS, ...EXTRA_FUNCS }));
 }

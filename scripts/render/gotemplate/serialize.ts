@@ -52,7 +52,7 @@ export function toJson(v: unknown, indent = '', level = ''): string {
 }
 
 const YAML11_SPECIAL =
-  /^(~|null|Null|NULL|y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|<<|=|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$/;
+  /^(~|null|Null|NULL|y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$/;
 const NUMBERISH =
   /^[-+]?(0b[01_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?|(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?)$/;
 const TIMESTAMP = /^\d{4}-\d\d?-\d\d?([Tt ]|$)/;
@@ -61,7 +61,7 @@ function needsQuotes(s: string): boolean {
   if (s === '') return true;
   if (YAML11_SPECIAL.test(s) || NUMBERISH.test(s) || TIMESTAMP.test(s)) return true;
   if (/^[\s]|[\s]$/.test(s)) return true;
-  if (/^[-?:,[\]{}#&*!|>'"%@`]/.test(s)) return true;
+  if (/^[,[\]{}#&*!|>'"%@`]/.test(s) || /^[-?:]( |$)/.test(s)) return true;
   if (/: |:$| #|[\t\n\r]/.test(s)) return true;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters force quoting in YAML
   if (/[\u0000-\u001f\u007f-\u009f\ufeff\u2028\u2029]/.test(s)) return true;
@@ -77,23 +77,47 @@ function yamlScalarString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
 
-/** A literal block is exact only when no line ends in a space and the text has no odd characters. */
+/** go-yaml's literal block for multi-line strings; null where it would pick a quoted style. */
 function literalBlock(s: string, ind: number): string | null {
   if (!s.includes('\n')) return null;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: such strings must stay double-quoted
-  if (/[ \t]\n|[ \t]$|^[ \t\n]|[\u0000-\u0008\u000b-\u001f\u007f\ufeff\u2028\u2029\r]/.test(s)) return null;
-  let body = s;
-  let chomp = '-';
-  if (s.endsWith('\n')) {
-    body = s.slice(0, -1);
-    chomp = '';
-    if (body.endsWith('\n')) return null;
-  }
+  if (/ \n| $|[\u0000-\u0009\u000b-\u001f\u007f\ufeff\u2028\u2029\r]/.test(s)) return null;
+  const trailing = /\n*$/.exec(s)?.[0].length ?? 0;
+  const chomp = trailing === 0 ? '-' : trailing === 1 ? '' : '+';
+  const indicator = /^[ \n]/.test(s) ? '2' : '';
+  const lines = s.split('\n');
+  if (trailing > 0) lines.pop();
   const pad = ' '.repeat(ind);
-  return `|${chomp}\n${body
-    .split('\n')
-    .map((l) => (l ? pad + l : ''))
-    .join('\n')}`;
+  return `|${indicator}${chomp}\n${lines.map((l) => (l ? pad + l : '')).join('\n')}`;
+}
+
+const BEST_WIDTH = 80;
+
+/** go-yaml folds long flow scalars at a space once the column passes 80. */
+function fold(scalar: string, startCol: number, indent: number): string {
+  const chars = [...scalar];
+  const quote = chars[0] === '"' ? '"' : chars[0] === "'" ? "'" : '';
+  let out = '';
+  let col = startCol;
+  let prevSpace = false;
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i];
+    const inner = quote ? i > 1 && i < chars.length - 2 : i > 0 && i < chars.length - 1;
+    if (c === ' ' && inner && !prevSpace && col > BEST_WIDTH && (quote === '"' || chars[i + 1] !== ' ')) {
+      out += `\n${' '.repeat(indent)}`;
+      col = indent;
+      if (quote === '"' && chars[i + 1] === ' ') {
+        out += '\\';
+        col++;
+      }
+      prevSpace = true;
+      continue;
+    }
+    out += c;
+    col++;
+    prevSpace = c === ' ';
+  }
+  return out;
 }
 
 function yamlScalar(v: unknown): string | null {
@@ -124,7 +148,7 @@ function yamlBlock(v: unknown, ind: number): string {
         const sc = typeof x === 'string' ? literalBlock(x, ind + 2) : null;
         if (sc) return `${pad}- ${sc}`;
         const s = yamlScalar(x);
-        if (s !== null) return `${pad}- ${s}`;
+        if (s !== null) return `${pad}- ${typeof x === 'string' ? fold(s, ind + 2, ind + 2) : s}`;
         const child = yamlBlock(x, ind + 2);
         return `${pad}- ${child.slice(ind + 2)}`;
       })
@@ -138,7 +162,7 @@ function yamlBlock(v: unknown, ind: number): string {
       const lit = typeof x === 'string' ? literalBlock(x, ind + 2) : null;
       if (lit) return `${key} ${lit}`;
       const s = yamlScalar(x);
-      if (s !== null) return `${key} ${s}`;
+      if (s !== null) return `${key} ${typeof x === 'string' ? fold(s, [...key].length + 1, ind + 2) : s}`;
       return `${key}\n${yamlBlock(x, Array.isArray(x) ? ind : ind + 2)}`;
     })
     .join('\n');
