@@ -235,6 +235,21 @@ describe('gotemplate engine vs real helm', () => {
     });
   }
 
+  it('treats --set integers as int64 (bigint) like helm', async () => {
+    const c = [
+      {
+        name: 'setint',
+        body: '{{ .Values.n }} {{ printf "%d" .Values.n }} {{ eq .Values.n 5 }} {{ add .Values.n 1 }} {{ .Values.n | quote }} {{ toYaml .Values.n }} {{ int .Values.n }}',
+      },
+    ];
+    const ours = renderWithEngine(c, VALUES, HELPERS, { n: 5000000n });
+    for (const major of HELM_MAJORS) {
+      const theirs = await renderWithHelm(major, c, VALUES, HELPERS, ['--set', 'n=5000000']);
+      expect(theirs.ok).toBe(true);
+      expect(ours.get('setint')).toBe(theirs.outputs.get('setint'));
+    }
+  });
+
   for (const ec of ERROR_CASES) {
     it(`fails like helm: ${ec.name}`, async () => {
       const c = [{ name: ec.name, body: ec.body }];

@@ -48,11 +48,12 @@ export async function renderWithHelm(
   cases: Case[],
   valuesYaml: string,
   helpers = '',
+  extraArgs: string[] = [],
 ): Promise<HelmResult> {
   return withTempDir(async (dir) => {
     const chartDir = path.join(dir, 'chart');
     await writeChart(chartDir, cases, valuesYaml, helpers);
-    const r = await helm(major, ['template', 'rel', chartDir], path.join(dir, 'home'));
+    const r = await helm(major, ['template', 'rel', chartDir, ...extraArgs], path.join(dir, 'home'));
     const outputs = new Map<string, string>();
     if (r.code !== 0) return { ok: false, outputs, stderr: r.stderr };
     for (const part of r.stdout.split(/^---\n/m)) {
@@ -63,14 +64,19 @@ export async function renderWithHelm(
   });
 }
 
-export function renderWithEngine(cases: Case[], valuesYaml: string, helpers = ''): Map<string, string> {
+export function renderWithEngine(
+  cases: Case[],
+  valuesYaml: string,
+  helpers = '',
+  overrides: Record<string, unknown> = {},
+): Map<string, string> {
   const templates = new Map<string, string>([['templates/_helpers.tpl', helpers]]);
   for (const c of cases) templates.set(`templates/${c.name}.yaml`, fileFor(c));
   const rendered = renderTemplates({
     templates,
     chartName: CHART,
     chart: yaml.load(CHART_YAML) as Record<string, unknown>,
-    values: (parseHelmYaml(valuesYaml) ?? {}) as Record<string, unknown>,
+    values: { ...((parseHelmYaml(valuesYaml) ?? {}) as Record<string, unknown>), ...overrides },
     release: { name: 'rel', namespace: 'default' },
   });
   const out = new Map<string, string>();

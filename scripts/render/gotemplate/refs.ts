@@ -103,8 +103,7 @@ class Walker {
         return at(base, op.names);
       }
       case 'chain':
-        this.operand(op.node, dot, vars, line);
-        return null;
+        return at(this.operand(op.node, dot, vars, line), op.names);
       case 'pipe':
         return this.pipe(op.pipe, dot, new Map(vars));
       default:
