@@ -144,6 +144,10 @@ export const values = {
         items: k8s.container,
       },
     ),
+    extraVolumes: v.custom('list', [], 'Extra volumes of the vineyardd pod, e.g. for `extraContainers`.', {
+      type: 'array',
+      items: { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1 } } },
+    }),
     resources: v.custom(
       'object',
       { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } },

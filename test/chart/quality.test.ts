@@ -176,7 +176,10 @@ describe.each(HELM_MAJORS)('helm %s', (major) => {
 
   it('two releases in one namespace never collide on object names', () => {
     return withTempDir(async (home) => {
-      for (const f of FIXTURES.filter((x) => !x.name.startsWith('names-'))) {
+      // Fixtures that pin names on purpose (fullnameOverride, a fixed ServiceAccount name) are left out.
+      for (const f of FIXTURES.filter(
+        (x) => !['names-and-image', 'service-account-named'].includes(x.name),
+      )) {
         const a = await helmTemplate(major, home, {
           release: 'vineyard',
           namespace: 'shared',
