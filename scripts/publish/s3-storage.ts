@@ -1,0 +1,178 @@
+/**
+ * `s3://BUCKET[/PREFIX]` through @aws-sdk/client-s3. Credentials, region and endpoint come from the
+ * SDK's standard chain (AWS_* variables, shared profiles, AWS_ENDPOINT_URL_S3, web identity); `--endpoint`
+ * and `--path-style` cover S3-compatible stores (MinIO, Ceph RGW, R2).
+ */
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { PipelineError } from '../errors.ts';
+import { describeS3Failure } from './redact.ts';
+import type { ObjectInfo, PutOptions, PutResult, Storage, StoredObject, TrafficStats } from './storage.ts';
+
+export interface S3Location {
+  bucket: string;
+  prefix: string;
+}
+
+export interface S3Options {
+  endpoint?: string;
+  pathStyle?: boolean;
+  region?: string;
+  /** SDK attempts per request (network errors, 5xx, throttling); conditional losers are ours to retry. */
+  maxAttempts?: number;
+}
+
+interface SdkError {
+  name?: string;
+  code?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+function statusOf(err: unknown): number | undefined {
+  return (err as SdkError).$metadata?.httpStatusCode;
+}
+
+async function resolveRegion(opts: S3Options): Promise<string> {
+  if (opts.region) return opts.region;
+  try {
+    // the SDK's own chain: AWS_REGION, then the shared config profile
+    const probe = new S3Client({});
+    const region = await probe.config.region();
+    probe.destroy();
+    return region;
+  } catch {
+    return 'us-east-1'; // S3-compatible stores rarely care; AWS redirects a wrong region with a clear error
+  }
+}
+
+export async function openS3Storage(loc: S3Location, opts: S3Options): Promise<S3Storage> {
+  // The SDK warns on every run that releases after January 2027 will need Node 22; the pinned version
+  // supports Node 20, and the warning would bury our own output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const region = await resolveRegion(opts);
+  const client = new S3Client({
+    region,
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    forcePathStyle: opts.pathStyle ?? false,
+    maxAttempts: opts.maxAttempts ?? 3,
+    // Ceph RGW 16 and older S3-compatible stores reject the SDK's default trailing CRC checksums.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  return new S3Storage(
+    client,
+    loc,
+    opts.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL,
+  );
+}
+
+export class S3Storage implements Storage {
+  readonly stats: TrafficStats = { requests: 0, bytesSent: 0, bytesReceived: 0 };
+  readonly location: string;
+
+  constructor(
+    private readonly client: S3Client,
+    private readonly loc: S3Location,
+    private readonly endpoint: string | undefined,
+  ) {
+    this.location = `s3://${loc.bucket}${loc.prefix ? `/${loc.prefix}` : ''}`;
+    // Runs once per HTTP attempt (below the SDK's retry loop), so retries are counted too.
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        this.stats.requests++;
+        const body = (args.request as { body?: unknown }).body;
+        if (Buffer.isBuffer(body) || body instanceof Uint8Array) this.stats.bytesSent += body.byteLength;
+        return next(args);
+      },
+      { step: 'deserialize', name: 'vineyardTrafficCounter', priority: 'low' },
+    );
+  }
+
+  describe(key: string): string {
+    return `${this.location}/${key}`;
+  }
+
+  private keyOf(key: string): string {
+    return this.loc.prefix ? `${this.loc.prefix}/${key}` : key;
+  }
+
+  private fail(op: string, key: string, err: unknown): never {
+    throw new PipelineError(`${op} ${this.describe(key)} failed: ${describeS3Failure(err, this.endpoint)}`);
+  }
+
+  async get(key: string): Promise<StoredObject | null> {
+    try {
+      const res = await this.client.send(
+        new GetObjectCommand({ Bucket: this.loc.bucket, Key: this.keyOf(key) }),
+      );
+      const body = Buffer.from((await res.Body?.transformToByteArray()) ?? new Uint8Array());
+      this.stats.bytesReceived += body.length;
+      if (!res.ETag) throw new PipelineError(`GET ${this.describe(key)}: the store returned no ETag`);
+      return { body, etag: res.ETag };
+    } catch (err) {
+      if (err instanceof PipelineError) throw err;
+      if (statusOf(err) === 404) return null;
+      this.fail('GET', key, err);
+    }
+  }
+
+  async head(key: string): Promise<ObjectInfo | null> {
+    try {
+      const res = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.loc.bucket, Key: this.keyOf(key) }),
+      );
+      return { etag: res.ETag ?? '', size: res.ContentLength ?? -1 };
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
+      this.fail('HEAD', key, err);
+    }
+  }
+
+  async put(key: string, body: Buffer, opts: PutOptions): Promise<PutResult> {
+    const input: PutObjectCommandInput = {
+      Bucket: this.loc.bucket,
+      Key: this.keyOf(key),
+      Body: body,
+      ContentLength: body.length,
+      ContentType: opts.contentType,
+      // helm turns off transparent decompression, so a Content-Encoding would break `helm pull`
+      ContentEncoding: undefined,
+      ...(opts.cacheControl ? { CacheControl: opts.cacheControl } : {}),
+      ...(opts.contentMd5 ? { ContentMD5: opts.contentMd5 } : {}),
+      ...(opts.ifMatch !== undefined ? { IfMatch: opts.ifMatch } : {}),
+      ...(opts.ifNoneMatch ? { IfNoneMatch: opts.ifNoneMatch } : {}),
+    };
+    const conditional = opts.ifMatch !== undefined || opts.ifNoneMatch !== undefined;
+    try {
+      const res = await this.client.send(new PutObjectCommand(input));
+      return { ok: true, etag: res.ETag ?? '' };
+    } catch (err) {
+      const status = statusOf(err);
+      if (conditional && status === 412) return { ok: false, reason: 'precondition', status };
+      // AWS answers 404 to If-Match on a missing key
+      if (opts.ifMatch !== undefined && status === 404) return { ok: false, reason: 'precondition', status };
+      // AWS: 409 ConditionalRequestConflict; Ceph RGW: 500 for the loser of a conditional race
+      if (conditional && (status === 409 || status === 500)) return { ok: false, reason: 'conflict', status };
+      this.fail('PUT', key, err);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.loc.bucket, Key: this.keyOf(key) }));
+    } catch (err) {
+      if (statusOf(err) === 404) return;
+      this.fail('DELETE', key, err);
+    }
+  }
+
+  destroy(): void {
+    this.client.destroy();
+  }
+}
