@@ -181,6 +181,21 @@ describe('package', () => {
     });
   });
 
+  it('packages the real vineyard chart (charts-out/vineyard) so helm v3 and v4 template it', async () => {
+    await withTempDir(async (dir) => {
+      const res = await cli(['package', path.join(PROJECT_ROOT, 'charts-out/vineyard'), '--out', dir]);
+      expect(res.code, res.stderr).toBe(0);
+      const [tgz] = (await readdir(dir)).filter((f) => f.endsWith('.tgz'));
+      const archive = await readChartArchive(await readFile(path.join(dir, tgz)), tgz);
+      expect(tgz).toBe(`vineyard-${archive.metadata.version}.tgz`);
+      for (const major of HELM_MAJORS) {
+        const tpl = await helm(major, ['template', 'rel', path.join(dir, tgz)], dir);
+        expect(tpl.code, `${major}: ${tpl.stderr}`).toBe(0);
+        expect(tpl.stdout).toContain('kind: ');
+      }
+    });
+  });
+
   it('round-trips through our own safe reader', async () => {
     await withTempDir(async (dir) => {
       expect((await cli(['package', FIXTURE, '--out', dir])).code).toBe(0);
