@@ -1,0 +1,122 @@
+/** `vineyard-charts lint` as a user runs it: output format, JSON, exit codes, archives, default targets. */
+
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lintCharts } from '../../scripts/lint/lint.ts';
+import { PROJECT_ROOT } from '../../scripts/tools/helm.ts';
+import { cli, helm } from '../support/run.ts';
+import { CORPUS_DIR } from './corpus.ts';
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'vineyard-lint-cli-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+const corpus = (name: string) => path.join(CORPUS_DIR, name);
+const LINE = /^(.+): (.+): ([a-z0-9-]+) (INFO|WARNING|ERROR) (.+)$/;
+
+describe('vineyard-charts lint', () => {
+  it('prints one line per finding and a summary; exit 1 on errors', async () => {
+    const res = await cli(['lint', corpus('kube-unknown-field')]);
+    expect(res.code, res.stderr).toBe(1);
+    const lines = res.stdout.trimEnd().split('\n');
+    expect(lines.at(-1)).toMatch(/^lint: 1 chart\(s\), 1 error\(s\), 0 warning\(s\), 0 info\(s\): FAILED/);
+    expect(lines.slice(0, -1).every((l) => LINE.test(l))).toBe(true);
+    expect(lines[0]).toBe(
+      `${corpus('kube-unknown-field')}/templates/deployment.yaml: spec.template.spec.containers[0].imagePullPolcy: kube-unknown-field ERROR Deployment: unknown field "imagePullPolcy" (Kubernetes 1.25–1.36)`,
+    );
+  });
+
+  it('passes warnings unless --strict', async () => {
+    const lenient = await cli(['lint', corpus('template-indented')]);
+    expect(lenient.code).toBe(0);
+    expect(lenient.stdout).toMatch(/template-indent WARNING/);
+    const strict = await cli(['lint', '--strict', corpus('template-indented')]);
+    expect(strict.code).toBe(1);
+    const clean = await cli(['lint', '--strict', corpus('ok-base')]);
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toBe('lint: 1 chart(s), 0 error(s), 0 warning(s), 0 info(s): passed\n');
+  });
+
+  it('--json gives the same findings as the library', async () => {
+    const res = await cli([
+      'lint',
+      '--json',
+      '--strict',
+      corpus('practice-no-probes'),
+      corpus('chart-icon-missing'),
+    ]);
+    expect(res.code).toBe(1);
+    const parsed = JSON.parse(res.stdout);
+    const direct = await lintCharts([corpus('practice-no-probes'), corpus('chart-icon-missing')], {
+      strict: true,
+    });
+    expect(parsed).toEqual(JSON.parse(JSON.stringify(direct)));
+    expect(parsed.summary).toMatchObject({ charts: 2, infos: 1, threshold: 'WARNING', failed: true });
+  });
+
+  it('exits 2 on usage errors', async () => {
+    for (const args of [
+      ['lint', '/nonexistent/chart'],
+      ['lint', '--kube-version', 'latest', corpus('ok-base')],
+      ['lint', '--bogus'],
+    ]) {
+      const res = await cli(args);
+      expect(res.code, args.join(' ')).toBe(2);
+    }
+  });
+
+  it('lints a packaged chart like its directory', async () => {
+    const pkg = await helm(
+      'v4',
+      ['package', path.resolve(corpus('kube-string-port')), '--destination', work],
+      work,
+    );
+    expect(pkg.code, pkg.stderr).toBe(0);
+    const tgz = path.join(work, 'corpus-0.1.0.tgz');
+    const fromTgz = await lintCharts([tgz]);
+    const fromDir = await lintCharts([corpus('kube-string-port')]);
+    const strip = (r: typeof fromDir, root: string) =>
+      r.findings.map((f) => ({ ...f, file: f.file.replace(root, '') }));
+    expect(strip(fromTgz, `${tgz}:corpus`)).toEqual(strip(fromDir, corpus('kube-string-port')));
+    expect(fromTgz.findings.map((f) => f.rule)).toEqual(['kube-schema']);
+  });
+
+  it('lints every chart in charts-out/ by default, skipping non-chart directories', async () => {
+    const cwd = path.join(work, 'project');
+    await mkdir(path.join(cwd, 'charts-out', 'repo'), { recursive: true });
+    await cp(path.resolve(corpus('ok-base')), path.join(cwd, 'charts-out', 'good'), { recursive: true });
+    await cp(path.resolve(corpus('practice-latest-tag')), path.join(cwd, 'charts-out', 'latest'), {
+      recursive: true,
+    });
+    const res = await cli(['lint', '--strict'], { cwd });
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(
+      /^charts-out\/latest\/templates\/deployment\.yaml: .* practice-image-tag WARNING /m,
+    );
+    expect(res.stdout).toMatch(/lint: 2 chart\(s\), 0 error\(s\), 1 warning\(s\)/);
+    const empty = await cli(['lint'], { cwd: path.join(cwd, 'charts-out', 'repo') });
+    expect(empty.code).toBe(2);
+  });
+});
+
+// The generated vineyard chart (written by `render`) must pass lint with every fixture in test/fixtures/values.
+describe.runIf(existsSync(path.join(PROJECT_ROOT, 'charts-out/vineyard/Chart.yaml')))(
+  'charts-out/vineyard',
+  () => {
+    it('has no errors with its defaults and every fixture', async () => {
+      const fixtures = path.join(PROJECT_ROOT, 'test/fixtures/values');
+      const { findings, summary } = await lintCharts([path.join(PROJECT_ROOT, 'charts-out/vineyard')], {
+        fixtures: [fixtures],
+      });
+      expect(findings.filter((f) => f.severity === 'ERROR')).toEqual([]);
+      expect(summary.failed).toBe(false);
+    });
+  },
+);
