@@ -178,7 +178,7 @@ function goRepl(repl: string): string {
 }
 
 function title(s: string): string {
-  return s.replace(/(^|[^\p{L}\p{N}_'])(\p{L})/gu, (_m, pre: string, c: string) => pre + c.toUpperCase());
+  return s.replace(/(^|[^\p{L}\p{N}_])(\p{L})/gu, (_m, pre: string, c: string) => pre + c.toUpperCase());
 }
 
 function semverCompare(constraint: string, version: string): boolean {
@@ -187,9 +187,16 @@ function semverCompare(constraint: string, version: string): boolean {
   if (!clean) throw new Error(`Invalid Semantic Version`);
   const range = constraint
     .split('||')
-    .map((part) => part.replace(/,/g, ' '))
+    .map((part) =>
+      part
+        .replace(/,/g, ' ')
+        // npm's parser needs a full x.y.z before a prerelease; Masterminds accepts "1.21-0".
+        .replace(/(?<![\d.])(\d+)\.(\d+)(?=-[0-9A-Za-z])/g, '$1.$2.0')
+        .replace(/(?<![\d.])(\d+)(?=-[0-9A-Za-z])/g, '$1.0.0'),
+    )
     .join('||');
-  return semver.satisfies(clean, range, { loose: true });
+  // Masterminds/semver lets a constraint with a prerelease (">=1.21-0") match any prerelease version.
+  return semver.satisfies(clean, range, { loose: true, includePrerelease: constraint.includes('-') });
 }
 
 function indent(n: number, s: string): string {
