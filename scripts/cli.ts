@@ -3,14 +3,24 @@
  * own `command.ts`, so this file only knows the order in which they appear in `--help`.
  */
 import { Command, CommanderError } from 'commander';
-import { register as registerDeploy } from './deploy/command.ts';
 import { exitCodeOf, InputError, PipelineError, UsageError } from './errors.ts';
-import { register as registerIndex } from './index/command.ts';
-import { register as registerLint } from './lint/command.ts';
-import { register as registerPackage } from './package/command.ts';
-import { register as registerPublish } from './publish/command.ts';
-import { register as registerRender } from './render/command.ts';
-import { register as registerServe } from './serve/command.ts';
+
+type Register = (program: Command) => void;
+type Loader = () => Promise<{ register: Register }>;
+
+/**
+ * Subcommand -> the module that registers it, in `--help` order. Only the requested stage's module is
+ * loaded, so `index` does not pay for the S3 SDK and `render` does not pay for the lint schemas.
+ */
+const STAGES: [string[], Loader][] = [
+  [['render', 'manifests'], () => import('./render/command.ts')],
+  [['lint'], () => import('./lint/command.ts')],
+  [['package'], () => import('./package/command.ts')],
+  [['index'], () => import('./index/command.ts')],
+  [['publish'], () => import('./publish/command.ts')],
+  [['serve'], () => import('./serve/command.ts')],
+  [['deploy', 'undeploy'], () => import('./deploy/command.ts')],
+];
 
 const program = new Command('vineyard-charts')
   .description(
@@ -21,16 +31,9 @@ const program = new Command('vineyard-charts')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const register of [
-  registerRender,
-  registerLint,
-  registerPackage,
-  registerIndex,
-  registerPublish,
-  registerServe,
-  registerDeploy,
-])
-  register(program);
+const requested = process.argv[2];
+const wanted = STAGES.filter(([names]) => names.includes(requested));
+for (const [, load] of wanted.length > 0 ? wanted : STAGES) (await load()).register(program);
 
 try {
   await program.parseAsync(process.argv);

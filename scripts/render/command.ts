@@ -23,6 +23,7 @@ export async function renderAll(srcRoot = CHART_SRC, outRoot = CHARTS_OUT): Prom
 export function register(program: Command): void {
   program
     .command('render')
+    .summary('write every chart in chart-src/ to charts-out/<chart>/')
     .description(
       'Write every chart in chart-src/ to charts-out/<chart>/: Chart.yaml, values.yaml, values.schema.json,\n' +
         'README.md, .helmignore and templates/. Fails if a template refers to an undeclared value.',

@@ -8,6 +8,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 export function registerManifests(program: Command): void {
   program
     .command('manifests')
+    .summary('print the Kubernetes YAML for given values, without helm')
     .description(
       'Print the Kubernetes YAML of the chart for the given values, without helm: the same templates,\n' +
         'values merged and validated against values.schema.json exactly as `helm template` does.',
