@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.ts';
+import { RULES } from './model.ts';
 
 interface LintFlags {
   strict?: boolean;
@@ -18,23 +19,36 @@ export function register(program: Command): void {
     .command('lint')
     .summary("check charts with helm's rules, the Kubernetes API schema and best practices")
     .description(
-      'Lint chart directories or packaged CHART.tgz files without helm: Chart.yaml, values.yaml and\n' +
-        'values.schema.json, templates rendered with the chart defaults and with every fixture values file,\n' +
-        'each rendered manifest validated against the Kubernetes API schema for every Kubernetes version\n' +
-        "the chart's kubeVersion admits (1.25-1.36 window; unknown fields and int/string typing included),\n" +
-        'removed or deprecated apiVersions, workload best practices, and with --against the release checks\n' +
-        '(version bump, fields Kubernetes cannot update in place).\n\n' +
-        'Kubernetes schemas: npm kubernetes-models@4.5.1 (Kubernetes 1.33.0; used for 1.25-1.33) and\n' +
-        'kubernetes-models@5.1.0 (1.36.0; used for 1.34-1.36). npm has no schema for each minor, so fields\n' +
-        'added in a minor are checked against the next schema set; API removals use a per-version table.\n\n' +
-        'Best-practice rules can be waived per object with the annotation\n' +
-        '  vineyard-charts.lint/exempt-<rule-id>: "<reason>"   (an empty reason is itself an error)\n\n' +
-        'Output: one line per finding `file: path: rule-id SEVERITY message`, then a summary line.\n' +
-        'Exit status: 0 clean, 1 findings at or above the threshold (ERROR; WARNING with --strict),\n' +
-        '2 usage error.\n\n' +
-        'Default targets: every chart directory in charts-out/ (directories without Chart.yaml, such as\n' +
-        'charts-out/repo, are skipped), with the fixtures in test/fixtures/values/. Explicit targets use\n' +
-        'their own ci/*.yaml fixtures plus any --values.',
+      [
+        'Lint chart directories or packaged CHART.tgz files, with no helm binary:',
+        '- helm lint rules with helm severities: Chart.yaml, values.yaml and its',
+        '  schema, template extensions, rendering, YAML, indentation, names,',
+        '  selectors, deprecated apiVersions, crds/;',
+        '- every rendered manifest (chart defaults and every fixture values file)',
+        '  validated against the Kubernetes API schema of each Kubernetes version',
+        "  the chart's kubeVersion admits (window 1.25-1.36), unknown fields and",
+        '  int/string typing included; apiVersions removed in a version: error;',
+        '- workload best practices; values documented (`# --`), defaults and',
+        '  fixtures valid, values.schema.json valid draft-07 JSON Schema;',
+        '- with --against: version bump and fields Kubernetes cannot update in place.',
+        '',
+        'Kubernetes schemas come from npm: kubernetes-models@4.5.1 (Kubernetes',
+        '1.33.0, used for 1.25-1.33) and kubernetes-models@5.1.0 (1.36.0, used for',
+        '1.34-1.36). npm ships no schema per minor: a field added in 1.30 is only',
+        'known from the 1.33 schema on. Removed apiVersions come from a table.',
+        '',
+        'A best-practice rule is waived for one object by the annotation',
+        '  vineyard-charts.lint/exempt-<rule-id>: "<reason>"',
+        'on the object or its pod template; an empty reason is itself an error.',
+        '',
+        'Output: one line per finding `file: path: rule-id SEVERITY message`, then a',
+        'summary line. Exit 0 clean, 1 findings at or above ERROR (WARNING with',
+        '--strict), 2 usage error.',
+        '',
+        'Default targets: each directory of charts-out/ holding a Chart.yaml',
+        '(charts-out/repo is skipped), with the fixtures in test/fixtures/values/.',
+        'Explicit targets use their own ci/*.yaml plus any --values.',
+      ].join('\n'),
     )
     .argument('[targets...]', 'chart directories or .tgz archives (default: charts in charts-out/)')
     .option('--strict', 'fail on warnings too (like helm lint --strict)')
@@ -50,7 +64,10 @@ export function register(program: Command): void {
         '  vineyard-charts lint charts-out/packages/vineyard-0.2.0.tgz --kube-version 1.31\n' +
         '  vineyard-charts lint --strict --against https://charts.example.com/index.yaml\n' +
         '  vineyard-charts lint --json > lint.json\n\n' +
-        'Rule ids and severities: see scripts/lint/model.ts (RULES).',
+        'Rules (id, default severity, * = also checked by helm lint):\n' +
+        Object.entries(RULES)
+          .map(([id, r]) => `  ${id.padEnd(30)}${r.severity.padEnd(8)}${r.helm ? '*' : ' '} ${r.summary}`)
+          .join('\n'),
     )
     .action(async (targets: string[], flags: LintFlags) => {
       const { defaultTargets } = await import('./load.ts');
