@@ -17,6 +17,7 @@ limits: {{ $r.limits.cpu }}
 all: {{ toYaml .Values }}
 {{- if and .Values.a.enabled (not .Values.b) }}x{{ end }}
 {{ include "x.helper" . }} {{ (.Values.paren).field }}
+{{ index .Values "odd-key" "inner" }}
 `;
 
 describe('valueReferences', () => {
@@ -40,6 +41,7 @@ describe('valueReferences', () => {
         'Values.fromDefine.a@2',
         'Values.paren@15',
         'Values.paren.field@15',
+        'Values.odd-key.inner@16',
       ]),
     );
     expect(refs.every((r) => r.template === 'c/templates/t.yaml')).toBe(true);

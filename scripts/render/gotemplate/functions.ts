@@ -5,6 +5,7 @@ import { FailError } from './errors.ts';
 import type { TemplateFunc } from './exec.ts';
 import { formatV, sprint, sprintf, sprintln } from './format.ts';
 import { EXTRA_FUNCS } from './functions-extra.ts';
+import { MORE_FUNCS } from './functions-more.ts';
 import { toJson, toYaml } from './serialize.ts';
 import {
   deepCopy,
@@ -555,5 +556,5 @@ FUNCS.and = () => null; // evaluated lazily by the executor; listed so the parse
 FUNCS.or = () => null;
 
 export function builtinFuncs(): Map<string, TemplateFunc> {
-  return new Map(Object.entries({ ...FUNCS, ...EXTRA_FUNCS }));
+  return new Map(Object.entries({ ...FUNCS, ...EXTRA_FUNCS, ...MORE_FUNCS }));
 }

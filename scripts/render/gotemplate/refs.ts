@@ -78,6 +78,13 @@ class Walker {
 
   private command(cmd: Command, dot: Dot, vars: Vars): Dot {
     const values = cmd.args.map((a) => this.operand(a, dot, vars, cmd.line));
+    const [fn, base, ...keys] = cmd.args;
+    // `index .Values "a-b" "c"` is how charts reach keys that are not identifiers.
+    if (fn.t === 'ident' && fn.name === 'index' && base && values[1] && keys.every((k) => k.t === 'string')) {
+      const p = [...(values[1] as string[]), ...keys.map((k) => (k.t === 'string' ? k.value : ''))];
+      this.report(p, cmd.line);
+      return p;
+    }
     return cmd.args.length === 1 ? values[0] : null;
   }
 
