@@ -128,8 +128,9 @@ function kb(n: number): string {
 
 export async function publishCharts(tgzFiles: string[], opts: PublishOptions): Promise<PublishSummary> {
   const progress = opts.onProgress ?? (() => undefined);
+  const target = opts.storage ? null : parseTarget(opts.to); // usage errors before any file is read
   const inputs = await loadCharts(tgzFiles);
-  const storage = opts.storage ?? (await openStorage(parseTarget(opts.to), opts));
+  const storage = opts.storage ?? (await openStorage(target ?? parseTarget(opts.to), opts));
   try {
     const current = await readIndex(storage);
     const created = new Date();

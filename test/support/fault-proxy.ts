@@ -131,7 +131,8 @@ export async function startFaultProxy(
       proxy.stats.bytesOut += up.body.length;
       const headers = { ...up.headers };
       delete headers['transfer-encoding'];
-      headers['content-length'] = String(up.body.length);
+      // a HEAD answer has no body but announces the object's length: keep the store's value
+      if (req.method !== 'HEAD') headers['content-length'] = String(up.body.length);
       res.writeHead(up.status, headers);
       if (fault === 'reset-midway' && up.body.length > 1) {
         res.write(up.body.subarray(0, Math.floor(up.body.length / 2)));
