@@ -235,6 +235,48 @@ describe('gotemplate engine vs real helm', () => {
     });
   }
 
+  it('reads values files like helm (YAML 1.1 booleans, Go number syntax, everything float64)', async () => {
+    const values = [
+      'a: 1:20',
+      'b: 010',
+      'c: 0o17',
+      'd: 0x1F',
+      'e: 1_000',
+      'g: y',
+      'h: Off',
+      'i: ~',
+      'j: 2001-12-14',
+      'k: 1e3',
+      'l: +12',
+      'm: 0b101',
+      'n: 12345678901234567890',
+      'o: -0',
+      'p: 1.0',
+      'q: "1.0"',
+      'r: !!str 12',
+      't: NULL',
+      'u: 0.1e-2',
+      'v: 6.8523015e+5',
+      'w: 685.230_15e+03',
+      'x: 190:20:30.15',
+      'on: 1',
+      'base: &b {k: 1}',
+      'merged: {<<: *b, z: 2}',
+    ].join('\n');
+    const c = [
+      {
+        name: 'vals',
+        body: '{{ toJson .Values }} {{ range $k, $v := .Values }}{{ $k }}={{ $v }}({{ kindOf $v }}) {{ end }}',
+      },
+    ];
+    const ours = renderWithEngine(c, values).get('vals');
+    for (const major of HELM_MAJORS) {
+      const theirs = await renderWithHelm(major, c, values);
+      expect(theirs.ok, theirs.stderr).toBe(true);
+      expect(ours).toBe(theirs.outputs.get('vals'));
+    }
+  });
+
   it('treats --set integers as int64 (bigint) like helm', async () => {
     const c = [
       {

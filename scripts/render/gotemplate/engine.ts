@@ -11,6 +11,7 @@ import { type Node, parse } from './parser.ts';
 
 export { TemplateError } from './errors.ts';
 export { valueReferences } from './refs.ts';
+export { parseHelmYaml } from './yaml-load.ts';
 
 export interface ReleaseInfo {
   name: string;
