@@ -333,6 +333,19 @@ export const DEFECTS: Defect[] = [
       ),
     ),
   },
+  // Chart.yaml checks helm does not make
+  {
+    name: 'chart-kube-version-invalid',
+    rules: ['chart-kube-version'],
+    helm: 'none',
+    mutate: edit('Chart.yaml', /^kubeVersion: .*/m, 'kubeVersion: banana'),
+  },
+  {
+    name: 'chart-kube-version-unsatisfiable',
+    rules: ['chart-kube-version'],
+    helm: 'none',
+    mutate: edit('Chart.yaml', /^kubeVersion: .*/m, 'kubeVersion: ">=1.40.0-0"'),
+  },
   // Values checks
   {
     name: 'values-undocumented',
