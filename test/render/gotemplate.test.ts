@@ -213,6 +213,11 @@ const ERROR_CASES: { name: string; body: string; expect: RegExp }[] = [
     expect: /can't evaluate field foo in type interface \{\}/,
   },
   { name: 'scope', body: '{{ if true }}{{ $x := 1 }}{{ end }}{{ $x }}', expect: /undefined variable "\$x"/ },
+  {
+    name: 'nesteddefine',
+    body: '{{ if true }}{{ define "x" }}{{ end }}{{ end }}',
+    expect: /unexpected <define> in command/,
+  },
   { name: 'unclosed', body: '{{ if true }}x', expect: /unexpected EOF/ },
   { name: 'notmpl', body: '{{ include "nope.tpl" . }}', expect: /no template "nope.tpl"/ },
 ];

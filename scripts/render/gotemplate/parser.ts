@@ -135,6 +135,8 @@ class Parser {
             list.push(this.parseControl(kw.text, line));
             break;
           case 'define':
+            // Go accepts define only at the top level of a file.
+            if (!top) this.err(line, 'unexpected <define> in command');
             this.parseDefine(line);
             break;
           case 'block':

@@ -129,7 +129,8 @@ function yamlScalar(v: unknown): string | null {
     case 'bigint':
       return String(v);
     case 'number':
-      if (Number.isInteger(v) && Math.abs(v) < 1e21) return BigInt(v).toString();
+      // JSON prints whole floats as integers; go-yaml reads them back as int only if they fit int64.
+      if (Number.isInteger(v) && Math.abs(v) < 2 ** 63) return BigInt(v).toString();
       return formatFloatV(v);
   }
   if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
