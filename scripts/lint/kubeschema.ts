@@ -30,6 +30,13 @@ export interface SchemaSet {
 /** Pinned in package.json. npm has no schema per minor: minors between sets use the next newer set. */
 export const SCHEMA_SETS: SchemaSet[] = [
   {
+    kubernetes: '1.27.1',
+    npmPackage: 'kubernetes-models-1.27',
+    packageVersion: 'kubernetes-models@4.4.2',
+    esm: false,
+    maxMinor: 27,
+  },
+  {
     kubernetes: '1.33.0',
     npmPackage: 'kubernetes-models-1.33',
     packageVersion: 'kubernetes-models@4.5.1',

@@ -48,7 +48,7 @@ function resolveChartUrl(indexLocation: string, url: string): string {
 }
 
 /** Chart.yaml is rewritten by `helm package`, so it is compared as data, without its version. */
-function contentChanged(local: Map<string, Buffer>, published: Map<string, Buffer>): string[] {
+export function contentChanged(local: Map<string, Buffer>, published: Map<string, Buffer>): string[] {
   const changed: string[] = [];
   const names = new Set([...local.keys(), ...published.keys()]);
   for (const name of [...names].sort()) {

@@ -78,7 +78,9 @@ describe('Kubernetes schema validation', () => {
     expect(admittedMinors('>=1.25.0-0')).toEqual([25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36]);
     expect(admittedMinors('>=1.28.0-0 <1.31.0-0')).toEqual([28, 29, 30]);
     expect(admittedMinors('>=1.28.0-0', '1.31')).toEqual([31]);
-    expect(schemaSetFor(25).kubernetes).toBe('1.33.0');
+    expect(schemaSetFor(25).kubernetes).toBe('1.27.1');
+    expect(schemaSetFor(27).kubernetes).toBe('1.27.1');
+    expect(schemaSetFor(28).kubernetes).toBe('1.33.0');
     expect(schemaSetFor(33).kubernetes).toBe('1.33.0');
     expect(schemaSetFor(34).kubernetes).toBe('1.36.0');
   });
@@ -92,6 +94,19 @@ describe('Kubernetes schema validation', () => {
     expect(unknown).toHaveLength(1);
     expect(unknown[0].path).toBe('spec.template.spec.containers[0].restartPolicyRules');
     expect(unknown[0].kubeVersions).toEqual(['1.30', '1.31', '1.32', '1.33']);
+  });
+
+  it('knows sidecar containers (restartPolicy on a container) only from Kubernetes 1.28 on', async () => {
+    const obj = deployment(
+      {},
+      { initContainers: [{ name: 'side', image: 'r/s:1', restartPolicy: 'Always' }] },
+    );
+    const unknown = (await lintKubeSchema(doc(obj), admittedMinors('>=1.25.0-0'))).filter(
+      (f) => f.rule === 'kube-unknown-field',
+    );
+    expect(unknown.map((f) => [f.path, f.kubeVersions])).toEqual([
+      ['spec.template.spec.initContainers[0].restartPolicy', ['1.25', '1.26', '1.27']],
+    ]);
   });
 
   it('flags removed apiVersions only for the versions that no longer serve them', async () => {
