@@ -282,6 +282,20 @@ describe('gotemplate engine vs real helm', () => {
     }
   });
 
+  it("resolves duplicate defines in helm's parse order", async () => {
+    const helpers = '{{ define "dup" }}H{{ end }}';
+    // Each body closes its case define early so the file can define "dup" at top level too.
+    const c = ['zz', 'aa', 'A_'].map((name) => ({
+      name,
+      body: `{{ include "dup" . }}{{ end }}{{ define "dup" }}${name}{{ end }}{{ define "unused.${name}" }}`,
+    }));
+    const ours = renderWithEngine(c, '', helpers);
+    const theirs = await renderWithHelm('v3', c, '', helpers);
+    expect(theirs.ok, theirs.stderr).toBe(true);
+    expect(Object.fromEntries(ours)).toEqual(Object.fromEntries(theirs.outputs));
+    expect(new Set(ours.values()).size).toBe(1); // one definition wins everywhere
+  });
+
   it('treats --set integers as int64 (bigint) like helm', async () => {
     const c = [
       {

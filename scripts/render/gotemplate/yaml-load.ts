@@ -52,6 +52,7 @@ const HELM_SCHEMA = new yaml.Schema([
   yaml.mergeTag,
 ]);
 
+/** The first document (go-yaml ignores the rest); null for empty input or a document of only comments. */
 export function parseHelmYaml(text: string): unknown {
-  return yaml.load(text, { schema: HELM_SCHEMA });
+  return yaml.loadAll(text, { schema: HELM_SCHEMA })[0] ?? null;
 }
