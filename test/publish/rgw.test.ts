@@ -195,6 +195,7 @@ describe.skipIf(missing.length > 0)('publish to Ceph RGW', () => {
       ...['0.1.0', '0.2.0'].map((v) => makeChart(work, 'other', v)),
     ]);
     let failures = 0;
+    let successes = 0;
     try {
       for (let group = 0; group < 10; group++) {
         const prefix = `faults/${group}`;
@@ -204,6 +205,7 @@ describe.skipIf(missing.length > 0)('publish to Ceph RGW', () => {
           const pick = pool.filter(() => random() < 0.35);
           const files = (pick.length ? pick : [pool[trial % pool.length]]).map((c) => c.file);
           proxy.rate = 0.1 + random() * 0.4;
+          let succeeded = false;
           try {
             await publishCharts(files, {
               to,
@@ -212,6 +214,8 @@ describe.skipIf(missing.length > 0)('publish to Ceph RGW', () => {
               maxAttempts: 2,
               maxIndexAttempts: 4,
             });
+            succeeded = true;
+            successes++;
           } catch (err) {
             // failures are expected, but only as our clean one-line errors
             expect(err).toBeInstanceOf(PipelineError);
@@ -224,9 +228,13 @@ describe.skipIf(missing.length > 0)('publish to Ceph RGW', () => {
               throw new Error(`${label}: ${e.message}`);
             },
           );
-          // a clean re-run converges: all picked charts indexed, then a further run changes nothing
-          const rerun = await publishCharts(files, { to, endpoint: rgw.endpoint, pathStyle: true });
-          const after = await verifyRepository(repoUrl(prefix), await list(prefix), verified);
+          // after a failure a clean re-run converges; after a success everything is already there
+          const rerun = succeeded
+            ? null
+            : await publishCharts(files, { to, endpoint: rgw.endpoint, pathStyle: true });
+          const after = rerun
+            ? await verifyRepository(repoUrl(prefix), await list(prefix), verified)
+            : before;
           for (const [k, v] of before.entries) expect(after.entries.get(k), label).toBe(v);
           for (const f of files) {
             const c = pool.find((p) => p.file === f);
@@ -234,23 +242,24 @@ describe.skipIf(missing.length > 0)('publish to Ceph RGW', () => {
               c?.digest,
             );
           }
-          expect(
-            rerun.objects.every((o) => o.action !== 'replaced'),
-            label,
-          ).toBe(true);
-          const again = await publishCharts(files, { to, endpoint: rgw.endpoint, pathStyle: true });
-          expect(again.index.action, label).toBe('unchanged');
-          expect(
-            again.objects.every((o) => o.action === 'unchanged'),
-            label,
-          ).toBe(true);
+          expect(rerun?.objects.every((o) => o.action !== 'replaced') ?? true, label).toBe(true);
+          if (trial % 5 === 4) {
+            // once converged, publishing again changes nothing
+            const again = await publishCharts(files, { to, endpoint: rgw.endpoint, pathStyle: true });
+            expect(again.index.action, label).toBe('unchanged');
+            expect(
+              again.objects.every((o) => o.action === 'unchanged'),
+              label,
+            ).toBe(true);
+          }
         }
       }
     } finally {
       await proxy.close();
     }
-    // the proxy really did interfere
+    // the proxy really did interfere, and retries often still got the publish through
     expect(failures).toBeGreaterThan(20);
+    expect(successes).toBeGreaterThan(20);
   }, 300_000);
 
   describe('bad input: clear error, nothing written, no secret in any output', () => {
