@@ -16,6 +16,7 @@ import {
   isNil,
   isStringer,
   kindOf,
+  setKey,
   truth,
   typeOf,
 } from './values.ts';
@@ -161,8 +162,8 @@ function mergeInto(dst: GoMap, src: GoMap, overwrite: boolean): GoMap {
   for (const [k, sv] of Object.entries(src)) {
     const dv = dst[k];
     if (isMap(dv) && isMap(sv)) mergeInto(dv, sv, overwrite);
-    else if (!Object.hasOwn(dst, k) || empty(dv)) dst[k] = deepCopy(sv);
-    else if (overwrite && !empty(sv)) dst[k] = deepCopy(sv);
+    else if (!Object.hasOwn(dst, k) || empty(dv)) setKey(dst, k, deepCopy(sv));
+    else if (overwrite && !empty(sv)) setKey(dst, k, deepCopy(sv));
   }
   return dst;
 }
@@ -456,7 +457,7 @@ const FUNCS: Record<string, TemplateFunc> = {
   // dicts
   dict: (a) => {
     const out: GoMap = {};
-    for (let i = 0; i < a.length; i += 2) out[strval(a[i])] = i + 1 < a.length ? a[i + 1] : '';
+    for (let i = 0; i < a.length; i += 2) setKey(out, strval(a[i]), i + 1 < a.length ? a[i + 1] : '');
     return out;
   },
   get: ([d, k]) => {
@@ -464,7 +465,7 @@ const FUNCS: Record<string, TemplateFunc> = {
     return Object.hasOwn(m, str(k)) ? m[str(k)] : '';
   },
   set: ([d, k, v]) => {
-    map(d)[str(k)] = v;
+    setKey(map(d), str(k), v);
     return d;
   },
   unset: ([d, k]) => {
@@ -485,14 +486,14 @@ const FUNCS: Record<string, TemplateFunc> = {
   pick: ([d, ...ks]) => {
     const m = map(d);
     const out: GoMap = {};
-    for (const k of ks.map(str)) if (Object.hasOwn(m, k)) out[k] = m[k];
+    for (const k of ks.map(str)) if (Object.hasOwn(m, k)) setKey(out, k, m[k]);
     return out;
   },
   omit: ([d, ...ks]) => {
     const m = map(d);
     const drop = new Set(ks.map(str));
     const out: GoMap = {};
-    for (const k of Object.keys(m)) if (!drop.has(k)) out[k] = m[k];
+    for (const k of Object.keys(m)) if (!drop.has(k)) setKey(out, k, m[k]);
     return out;
   },
   dig: (a) => {

@@ -95,12 +95,17 @@ export function floatToInt(f: number): bigint {
   return i64(BigInt(Math.trunc(f)));
 }
 
+/** Sets a map key as an own property, even `__proto__` (a plain assignment would change the prototype). */
+export function setKey(m: GoMap, k: string, v: unknown): void {
+  Object.defineProperty(m, k, { value: v, writable: true, enumerable: true, configurable: true });
+}
+
 /** Deep copy of plain data (maps, lists, scalars); functions and stringers are shared. */
 export function deepCopy<T>(v: T): T {
   if (Array.isArray(v)) return v.map(deepCopy) as T;
   if (isMap(v)) {
     const out: GoMap = {};
-    for (const [k, x] of Object.entries(v)) out[k] = deepCopy(x);
+    for (const [k, x] of Object.entries(v)) setKey(out, k, deepCopy(x));
     return out as T;
   }
   return v;
