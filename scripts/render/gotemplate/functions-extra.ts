@@ -1,19 +1,10 @@
 /** Less common builtins and sprig string helpers, kept apart from functions.ts to keep files small. */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { int, str } from './args.ts';
 import type { TemplateFunc } from './exec.ts';
 import { sprint } from './format.ts';
-import { isNil, typeOf } from './values.ts';
+import { typeOf } from './values.ts';
 
-function str(v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (isNil(v)) throw new Error('invalid value; expected string');
-  throw new Error(`wrong type for value; expected string; got ${typeOf(v)}`);
-}
-function int(v: unknown): number {
-  if (typeof v === 'bigint') return Number(v);
-  if (isNil(v)) throw new Error('invalid value; expected int');
-  throw new Error(`wrong type for value; expected int; got ${typeOf(v)}`);
-}
 /** Go's html/js/urlquery builtins take their arguments through fmt.Sprint unless given one string. */
 function textOf(args: unknown[]): string {
   return args.length === 1 && typeof args[0] === 'string' ? args[0] : sprint(args);

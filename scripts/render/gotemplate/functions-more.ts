@@ -2,20 +2,10 @@
 import { randomInt } from 'node:crypto';
 import path from 'node:path';
 import semver from 'semver';
+import { int, str } from './args.ts';
 import type { TemplateFunc } from './exec.ts';
 import { toJson } from './serialize.ts';
 import { isNil, type Stringer, typeOf } from './values.ts';
-
-function str(v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (isNil(v)) throw new Error('invalid value; expected string');
-  throw new Error(`wrong type for value; expected string; got ${typeOf(v)}`);
-}
-function int(v: unknown): number {
-  if (typeof v === 'bigint') return Number(v);
-  if (isNil(v)) throw new Error('invalid value; expected int');
-  throw new Error(`wrong type for value; expected int; got ${typeOf(v)}`);
-}
 
 /** A time.Time stand-in (UTC): prints like Go's Time.String(). */
 class GoTime implements Stringer {

@@ -1,51 +1,16 @@
 /** Go template builtins, the sprig subset charts use, and helm's own functions. */
 import { createHash } from 'node:crypto';
 import semver from 'semver';
+import { empty, f1, int, str, strslice, strval } from './args.ts';
 import { FailError } from './errors.ts';
 import type { TemplateFunc } from './exec.ts';
-import { formatV, sprint, sprintf, sprintln } from './format.ts';
+import { sprint, sprintf, sprintln } from './format.ts';
+import { COLLECTION_FUNCS } from './functions-collections.ts';
 import { EXTRA_FUNCS } from './functions-extra.ts';
 import { MORE_FUNCS } from './functions-more.ts';
 import { toJson, toYaml } from './serialize.ts';
-import {
-  deepCopy,
-  floatToInt,
-  type GoMap,
-  i64,
-  isMap,
-  isNil,
-  isStringer,
-  kindOf,
-  setKey,
-  truth,
-  typeOf,
-} from './values.ts';
+import { floatToInt, type GoMap, i64, isMap, isNil, isStringer, kindOf, truth, typeOf } from './values.ts';
 import { parseHelmYaml } from './yaml-load.ts';
-
-/** Go's validateType for a `string` parameter. */
-function str(v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (isNil(v)) throw new Error('invalid value; expected string');
-  throw new Error(`wrong type for value; expected string; got ${typeOf(v)}`);
-}
-/** Go's validateType for an `int` parameter (our bigints stand for int and int64 alike). */
-function int(v: unknown): number {
-  if (typeof v === 'bigint') return Number(v);
-  if (isNil(v)) throw new Error('invalid value; expected int');
-  throw new Error(`wrong type for value; expected int; got ${typeOf(v)}`);
-}
-function map(v: unknown): GoMap {
-  if (isMap(v)) return v;
-  if (isNil(v)) throw new Error('invalid value; expected map[string]interface {}');
-  throw new Error(`wrong type for value; expected map[string]interface {}; got ${typeOf(v)}`);
-}
-
-/** sprig's strval. */
-export function strval(v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
-  return formatV(v);
-}
 
 /** spf13/cast ToInt64. */
 function toInt64(v: unknown): bigint {
@@ -79,35 +44,6 @@ function toFloat64(v: unknown): number {
     return v.trim() === '' || Number.isNaN(f) ? 0 : f;
   }
   return 0;
-}
-
-/** sprig's empty. */
-export function empty(v: unknown): boolean {
-  return !truth(v);
-}
-
-function list(v: unknown, fn: string): unknown[] {
-  if (Array.isArray(v)) return v;
-  if (v instanceof Uint8Array) return Array.from(v, (b) => BigInt(b));
-  throw new Error(`Cannot ${fn} on type ${typeOf(v)}`);
-}
-
-function strslice(v: unknown): string[] {
-  if (Array.isArray(v)) return v.filter((x) => !isNil(x)).map(strval);
-  if (isNil(v)) return [];
-  return [strval(v)];
-}
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (Array.isArray(a) && Array.isArray(b))
-    return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  if (isMap(a) && isMap(b)) {
-    const ka = Object.keys(a);
-    return (
-      ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]))
-    );
-  }
-  return a === b || (isNil(a) && isNil(b));
 }
 
 type Basic = 'bool' | 'int' | 'float' | 'string' | 'invalid';
@@ -155,17 +91,6 @@ function lt(a: unknown, b: unknown): boolean {
     throw new Error('invalid type for comparison');
   if (k1 !== k2) throw new Error('incompatible types for comparison');
   return (a as number) < (b as number);
-}
-
-/** mergo.Merge semantics: dst keys win unless empty; nested maps merge; `overwrite` flips who wins. */
-function mergeInto(dst: GoMap, src: GoMap, overwrite: boolean): GoMap {
-  for (const [k, sv] of Object.entries(src)) {
-    const dv = dst[k];
-    if (isMap(dv) && isMap(sv)) mergeInto(dv, sv, overwrite);
-    else if (!Object.hasOwn(dst, k) || empty(dv)) setKey(dst, k, deepCopy(sv));
-    else if (overwrite && !empty(sv)) setKey(dst, k, deepCopy(sv));
-  }
-  return dst;
 }
 
 function goRegex(re: string): RegExp {
@@ -219,10 +144,6 @@ function fromYaml(s: string): unknown {
   }
 }
 
-const f1 =
-  (fn: (a: unknown) => unknown): TemplateFunc =>
-  (args) =>
-    fn(args[0]);
 const s1 =
   (fn: (a: string) => unknown): TemplateFunc =>
   (args) =>
@@ -418,7 +339,9 @@ const FUNCS: Record<string, TemplateFunc> = {
     if (b === 0n) throw new Error('runtime error: integer divide by zero');
     return a % b;
   }),
+  // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max cannot take
   max: ints((a, b) => (a > b ? a : b)),
+  // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max cannot take
   min: ints((a, b) => (a < b ? a : b)),
   addf: floats((a, b) => a + b),
   subf: floats((a, b) => a - b),
@@ -436,80 +359,7 @@ const FUNCS: Record<string, TemplateFunc> = {
     if (step < 0) for (let i = start; i > stop; i += step) out.push(BigInt(i));
     return out;
   },
-  // lists
-  list: (a) => [...a],
-  first: f1((v) => (isNil(v) ? null : (list(v, 'first')[0] ?? null))),
-  last: f1((v) => {
-    const l = isNil(v) ? [] : list(v, 'last');
-    return l.length ? l[l.length - 1] : null;
-  }),
-  rest: f1((v) => list(v, 'rest').slice(1)),
-  initial: f1((v) => list(v, 'initial').slice(0, -1)),
-  append: ([l, v]) => [...list(l, 'append'), v],
-  push: ([l, v]) => [...list(l, 'push'), v],
-  prepend: ([l, v]) => [v, ...list(l, 'prepend')],
-  concat: (a) => a.flatMap((l) => (isNil(l) ? [] : list(l, 'concat'))),
-  uniq: f1((v) => list(v, 'uniq').filter((x, i, all) => all.findIndex((y) => deepEqual(x, y)) === i)),
-  compact: f1((v) => list(v, 'compact').filter((x) => !empty(x))),
-  reverse: f1((v) => [...list(v, 'reverse')].reverse()),
-  has: ([needle, hay]) => (isNil(hay) ? false : list(hay, 'has').some((x) => deepEqual(x, needle))),
-  without: ([l, ...omit]) => list(l, 'without').filter((x) => !omit.some((o) => deepEqual(o, x))),
-  // dicts
-  dict: (a) => {
-    const out: GoMap = {};
-    for (let i = 0; i < a.length; i += 2) setKey(out, strval(a[i]), i + 1 < a.length ? a[i + 1] : '');
-    return out;
-  },
-  get: ([d, k]) => {
-    const m = map(d);
-    return Object.hasOwn(m, str(k)) ? m[str(k)] : '';
-  },
-  set: ([d, k, v]) => {
-    setKey(map(d), str(k), v);
-    return d;
-  },
-  unset: ([d, k]) => {
-    delete map(d)[str(k)];
-    return d;
-  },
-  hasKey: ([d, k]) => Object.hasOwn(map(d), str(k)),
-  keys: (a) => a.flatMap((d) => Object.keys(map(d))).sort(),
-  values: ([d]) => {
-    const m = map(d);
-    return Object.keys(m).map((k) => m[k]);
-  },
-  pluck: ([k, ...ds]) =>
-    ds
-      .map(map)
-      .filter((m) => Object.hasOwn(m, str(k)))
-      .map((m) => m[str(k)]),
-  pick: ([d, ...ks]) => {
-    const m = map(d);
-    const out: GoMap = {};
-    for (const k of ks.map(str)) if (Object.hasOwn(m, k)) setKey(out, k, m[k]);
-    return out;
-  },
-  omit: ([d, ...ks]) => {
-    const m = map(d);
-    const drop = new Set(ks.map(str));
-    const out: GoMap = {};
-    for (const k of Object.keys(m)) if (!drop.has(k)) setKey(out, k, m[k]);
-    return out;
-  },
-  dig: (a) => {
-    if (a.length < 3) throw new Error('dig needs at least three arguments');
-    const dict = map(a[a.length - 1]);
-    const def = a[a.length - 2];
-    let cur: unknown = dict;
-    for (const k of a.slice(0, -2).map(str)) {
-      if (!isMap(cur) || !Object.hasOwn(cur, k)) return def;
-      cur = cur[k];
-    }
-    return cur;
-  },
-  deepCopy: f1(deepCopy),
-  merge: ([d, ...srcs]) => srcs.reduce<GoMap>((acc, s) => mergeInto(acc, map(s), false), map(d)),
-  mergeOverwrite: ([d, ...srcs]) => srcs.reduce<GoMap>((acc, s) => mergeInto(acc, map(s), true), map(d)),
+  ...COLLECTION_FUNCS,
   // types
   kindOf: f1((v) => goKind(v)),
   kindIs: ([k, v]) => str(k) === goKind(v),
