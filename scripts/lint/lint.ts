@@ -13,7 +13,7 @@ import { lintPractices } from './practices.ts';
 import { lintRelease, type ValueSet } from './release.ts';
 import { dedupe, type Summary, sortFindings, summarize } from './report.ts';
 import { lintCrds, lintObject, lintTemplateFiles, type RenderedDoc, renderChart } from './templates.ts';
-import { checkFixture, type Fixture, lintValues, parseValuesText } from './values.ts';
+import { checkFixture, type Fixture, lintValues, parseValuesText, type Tree } from './values.ts';
 
 export interface LintOptions {
   strict?: boolean;
@@ -57,21 +57,39 @@ function chartCiFixtures(chart: LoadedChart): Fixture[] {
     .map((rel) => ({ name: `${chart.root}/${rel}`, text: chart.files.get(rel)?.toString('utf8') ?? '' }));
 }
 
-/** Renders the chart with its defaults and with each fixture; findings carry the fixture's name. */
-export function renderAll(
+export interface VersionGroup {
+  /** Admitted minors whose rendering is identical (all of them unless templates read .Capabilities). */
+  minors: number[];
+  findings: Finding[];
+  docs: RenderedDoc[];
+}
+
+/**
+ * Renders one values set. Templates that read .Capabilities may differ per Kubernetes version, so those
+ * charts are rendered once per admitted minor and minors with identical output are grouped; others
+ * render once, as the newest admitted version.
+ */
+export function renderForVersions(
   chart: LoadedChart,
   info: ChartInfo,
-  sets: ValueSet[],
-  maxMinor: number,
-  out: Finding[],
-): RenderedSet[] {
-  const rendered: RenderedSet[] = [];
-  for (const set of sets) {
-    const res = renderChart(chart, info.meta ?? {}, info.name, set.values, `v1.${maxMinor}.0`);
-    for (const f of res.findings) out.push({ ...f, fixtures: [set.name] });
-    rendered.push({ fixture: set.name, docs: res.docs });
+  values: Tree,
+  minors: number[],
+): VersionGroup[] {
+  const usesCapabilities = [...chart.files].some(
+    ([rel, buf]) => rel.startsWith('templates/') && buf.includes('.Capabilities'),
+  );
+  const renderAt = usesCapabilities ? minors : [minors[minors.length - 1]];
+  const groups = new Map<string, VersionGroup>();
+  for (const minor of renderAt) {
+    const res = renderChart(chart, info.meta ?? {}, info.name, values, `v1.${minor}.0`);
+    const key = JSON.stringify([res.docs.map((d) => [d.file, d.obj]), res.findings]);
+    const group = groups.get(key);
+    if (group) group.minors.push(minor);
+    else groups.set(key, { minors: [minor], ...res });
   }
-  return rendered;
+  const list = [...groups.values()];
+  if (!usesCapabilities) list[0].minors = [...minors];
+  return list;
 }
 
 async function lintOne(target: string, opts: LintOptions, extraFixtures: Fixture[]): Promise<Finding[]> {
@@ -103,15 +121,20 @@ async function lintOne(target: string, opts: LintOptions, extraFixtures: Fixture
     const merged = checkFixture(fx, values, out);
     if (merged) sets.push({ name: fx.name, values: merged, raw: parseValuesText(fx.text, fx.name) });
   }
-  const rendered = renderAll(chart, info, sets, maxMinor, out);
-  for (const { fixture, docs } of rendered) {
-    for (const doc of docs) {
-      const objFindings = [
-        ...lintObject(doc, maxMinor),
-        ...(await lintKubeSchema(doc, minors)),
-        ...lintPractices(doc),
-      ];
-      for (const f of objFindings) out.push({ ...f, fixtures: [fixture] });
+  const rendered: RenderedSet[] = [];
+  for (const set of sets) {
+    for (const group of renderForVersions(chart, info, set.values, minors)) {
+      const newest = group.minors[group.minors.length - 1];
+      if (newest === maxMinor) rendered.push({ fixture: set.name, docs: group.docs });
+      const found = [...group.findings];
+      for (const doc of group.docs) {
+        found.push(
+          ...lintObject(doc, newest),
+          ...(await lintKubeSchema(doc, group.minors)),
+          ...lintPractices(doc),
+        );
+      }
+      for (const f of found) out.push({ ...f, fixtures: [set.name] });
     }
   }
   if (opts.against) out.push(...(await lintRelease(chart, info, sets, rendered, opts.against, maxMinor)));

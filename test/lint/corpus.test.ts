@@ -99,7 +99,8 @@ describe('lint corpus against real helm lint --strict', () => {
         expect(h.v3.code, detail).toBe(0);
         expect(h.v4.code, detail).toBe(0);
         expect(failsStrict(findings), detail).toBe(true);
-        expect(helmRuleMax(findings), detail).toBeUndefined();
+        // helm-family rules may fire only where the defect says so (e.g. on a version helm never renders).
+        expect(helmRuleMax(findings.filter((f) => !defect.rules.includes(f.rule))), detail).toBeUndefined();
         break;
     }
   });

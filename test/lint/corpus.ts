@@ -244,6 +244,31 @@ export const DEFECTS: Defect[] = [
     mutate: edit(C, '        - name: app\n          image:', '        - image:'),
   },
   {
+    // helm renders one Kubernetes version only; lint renders each admitted one when templates ask.
+    name: 'kube-removed-api-old-branch',
+    rules: ['kube-api-removed', 'api-deprecated'],
+    helm: 'none',
+    mutate: put(
+      'templates/pdb.yaml',
+      [
+        '{{- if semverCompare "<1.27.0-0" .Capabilities.KubeVersion.Version }}',
+        'apiVersion: policy/v1beta1',
+        '{{- else }}',
+        'apiVersion: policy/v1',
+        '{{- end }}',
+        'kind: PodDisruptionBudget',
+        'metadata:',
+        '  name: {{ .Release.Name }}-corpus',
+        'spec:',
+        '  minAvailable: 1',
+        '  selector:',
+        '    matchLabels:',
+        '      {{- include "corpus.labels" . | nindent 6 }}',
+        '',
+      ].join('\n'),
+    ),
+  },
+  {
     name: 'kube-unknown-kind',
     rules: ['kube-unknown-kind'],
     helm: 'none',
