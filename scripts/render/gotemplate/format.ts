@@ -52,11 +52,11 @@ export function formatFloatV(f: number): string {
   if (sp) return sp;
   if (f === 0) return Object.is(f, -0) ? '-0' : '0';
   const { digits, exp } = digitsOf(f, null);
-  return layout(f < 0, digits, exp, exp < -4 || exp >= 21 || exp >= 6);
+  return layout(f < 0, digits, exp, exp < -4 || exp >= 6);
 }
 
 /** Go's %v of any template value (no "<no value>" handling; callers do that). */
-export function formatV(v: unknown, top = true): string {
+export function formatV(v: unknown): string {
   if (isNil(v)) return '<nil>';
   switch (typeof v) {
     case 'string':
@@ -70,14 +70,13 @@ export function formatV(v: unknown, top = true): string {
       return '0x1';
   }
   if (isStringer(v)) return v.goString();
-  if (Array.isArray(v)) return `[${v.map((x) => formatV(x, false)).join(' ')}]`;
+  if (Array.isArray(v)) return `[${v.map((x) => formatV(x)).join(' ')}]`;
   if (v instanceof Uint8Array) return `[${Array.from(v).join(' ')}]`;
   if (isMap(v)) {
     return `map[${sortedKeys(v)
-      .map((k) => `${k}:${formatV(v[k], false)}`)
+      .map((k) => `${k}:${formatV(v[k])}`)
       .join(' ')}]`;
   }
-  void top;
   return String(v);
 }
 

@@ -92,7 +92,7 @@ export function lex(name: string, src: string): Token[] {
       const end = src.indexOf('*/', q + 2);
       if (end < 0) throw new TemplateError(name, line, 'unclosed comment');
       line += countLines(src.slice(p, end));
-      let r = end + 2;
+      const r = end + 2;
       if (src.startsWith('}}', r)) {
         pos = r + 2;
         continue;
@@ -105,7 +105,6 @@ export function lex(name: string, src: string): Token[] {
         trimNextText = true;
         continue;
       }
-      r = s;
       throw new TemplateError(name, line, 'comment ends before closing delimiter');
     }
     toks.push({ kind: 'open', text: '{{', line, spaced: false });

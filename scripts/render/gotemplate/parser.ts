@@ -161,7 +161,7 @@ class Parser {
 
   private parseControl(kind: 'if' | 'with' | 'range', line: number): Node {
     this.vars.push([]);
-    const pipe = this.parsePipeline(kind, kind !== 'if' || true);
+    const pipe = this.parsePipeline(kind, true);
     if (kind === 'range') this.rangeDepth++;
     const body = this.parseList(false);
     if (kind === 'range') this.rangeDepth--;
