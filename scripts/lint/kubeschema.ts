@@ -94,7 +94,9 @@ const requireCjs = createRequire(import.meta.url);
 
 async function loadValidator(set: SchemaSet, apiVersion: string, kind: string): Promise<Validate | null> {
   const root = packageRoot(set.npmPackage);
-  if (!/^[A-Za-z0-9.-]+(\/[A-Za-z0-9]+)?$/.test(apiVersion) || !/^[A-Za-z0-9]+$/.test(kind)) return null;
+  // Only well-formed group/version and kind names reach the filesystem (no `..`, no separators).
+  if (!/^([a-z0-9-]+(\.[a-z0-9-]+)*\/)?v[0-9a-z]+$/.test(apiVersion) || !/^[A-Za-z0-9]+$/.test(kind))
+    return null;
   const modelFile = path.join(root, apiVersion, `${kind}.js`);
   if (!existsSync(modelFile)) return null;
   const m = /_schemas\/(IoK8s[A-Za-z0-9]+)/.exec(readFileSync(modelFile, 'utf8'));

@@ -137,6 +137,12 @@ describe('Kubernetes schema validation', () => {
       [36],
     );
     expect(typo.map((f) => [f.rule, f.severity])).toEqual([['kube-unknown-kind', 'ERROR']]);
+    // A crafted apiVersion never leads the schema loader outside its package.
+    const sneaky = await lintKubeSchema(
+      doc({ apiVersion: '../../apps/v1', kind: 'Deployment', metadata: { name: 'w' } }),
+      [36],
+    );
+    expect(sneaky.map((f) => f.rule)).toEqual(['kube-no-schema']);
   });
 });
 
