@@ -18,6 +18,7 @@ const STAGES: [string[], Loader][] = [
   [['package'], () => import('./package/command.ts')],
   [['index'], () => import('./index/command.ts')],
   [['publish'], () => import('./publish/command.ts')],
+  [['release'], () => import('./release/command.ts')],
   [['serve'], () => import('./serve/command.ts')],
   [['deploy', 'undeploy'], () => import('./deploy/command.ts')],
 ];

@@ -13,6 +13,13 @@ import { PipelineError } from '../errors.ts';
 import { chartUrl, entryFor } from '../index/index-file.ts';
 import { type ChartInput, loadCharts } from './inputs.ts';
 import {
+  inspectMetadata,
+  type MetadataObject,
+  type MetadataResult,
+  plannedMetadataAction,
+  putMetadata,
+} from './metadata-objects.ts';
+import {
   type ImmutableObject,
   inspect,
   refusal,
@@ -39,6 +46,8 @@ export interface PublishOptions extends S3Options {
   onProgress?: (message: string) => void;
   /** Use this store instead of opening `to` (tests, benchmarks). */
   storage?: Storage;
+  /** Mutable files written next to index.yaml after it (artifacthub-repo.yml); replaced when different. */
+  metadataObjects?: MetadataObject[];
 }
 
 export type ObjectAction = UploadAction | 'would-upload' | 'would-replace';
@@ -66,6 +75,8 @@ export interface PublishSummary {
   objects: PublishedObject[];
   index: IndexUpdate;
   traffic: { requests: number; bytesSent: number; bytesReceived: number };
+  /** Only when `metadataObjects` were given. */
+  metadata?: MetadataResult[];
 }
 
 interface Planned {
@@ -129,7 +140,9 @@ function kb(n: number): string {
 export async function publishCharts(tgzFiles: string[], opts: PublishOptions): Promise<PublishSummary> {
   const progress = opts.onProgress ?? (() => undefined);
   const target = opts.storage ? null : parseTarget(opts.to); // usage errors before any file is read
-  const inputs = await loadCharts(tgzFiles);
+  const extras = opts.metadataObjects ?? [];
+  // with metadata to publish, no chart is fine (a release whose charts are all already there)
+  const inputs = tgzFiles.length === 0 && extras.length > 0 ? [] : await loadCharts(tgzFiles);
   const storage = opts.storage ?? (await openStorage(target ?? parseTarget(opts.to), opts));
   try {
     const current = await readIndex(storage);
@@ -150,7 +163,22 @@ export async function publishCharts(tgzFiles: string[], opts: PublishOptions): P
       index: { key: 'index.yaml', action: 'unchanged', added: [], unchanged: [], entries: 0, attempts: 0 },
       traffic: storage.stats,
     };
-    if (opts.dryRun) {
+    const extrasSeen = [];
+    for (const obj of extras) extrasSeen.push({ obj, seen: await inspectMetadata(storage, obj) });
+    const describeExtra = (obj: MetadataObject, action: MetadataResult['action']): MetadataResult => ({
+      key: obj.key,
+      location: storage.describe(obj.key),
+      bytes: obj.body.length,
+      action,
+    });
+    if (extras.length > 0)
+      summary.metadata = extrasSeen.map((e) => describeExtra(e.obj, plannedMetadataAction(e.seen)));
+    const nothingToWrite =
+      planned.every((p) => p.state.kind === 'same') &&
+      indexPlan.action === 'unchanged' &&
+      extrasSeen.every((e) => e.seen.kind === 'same');
+    // A no-op run writes nothing at all, not even the probe's scratch key.
+    if (opts.dryRun || nothingToWrite) {
       summary.objects = planned.map((p) => describeObject(p, plannedAction(p.state), storage));
       summary.index = indexPlan;
       return summary;
@@ -177,6 +205,13 @@ export async function publishCharts(tgzFiles: string[], opts: PublishOptions): P
     progress(
       `  ${summary.index.action} (${summary.index.entries} entries, ${summary.index.attempts} attempt(s))`,
     );
+    if (extras.length > 0) summary.metadata = [];
+    for (const { obj, seen } of extrasSeen) {
+      progress(`writing ${storage.describe(obj.key)}`);
+      const action = await putMetadata(storage, obj, seen, ifMatchForm);
+      progress(`  ${action}`);
+      summary.metadata?.push(describeExtra(obj, action));
+    }
     return summary;
   } finally {
     if (!opts.storage && 'destroy' in storage) (storage as { destroy(): void }).destroy();

@@ -210,6 +210,36 @@ export class RegistryClient {
     return { digest: sha256Digest(bytes), mediaType: res.headers.get('content-type') ?? '', bytes };
   }
 
+  /** Every tag of the repository ([] when the repository does not exist yet). Follows `Link` pages. */
+  async listTags(): Promise<string[]> {
+    const tags: string[] = [];
+    let next: string | null = this.repoPath('tags/list?n=1000');
+    for (let page = 0; next && page < 100; page++) {
+      const res = await this.request('GET', next);
+      if (res.status === 404) {
+        await res.body?.cancel();
+        return tags;
+      }
+      if (!res.ok) return this.fail('GET tags/list', res);
+      const body = (await res.json()) as { tags?: string[] | null };
+      tags.push(...(body.tags ?? []));
+      const link = res.headers.get('link')?.match(/<([^>]+)>/)?.[1];
+      next = link ? new URL(link, this.baseUrl).toString() : null;
+    }
+    return tags;
+  }
+
+  /** A blob's bytes, checked against its digest. */
+  async getBlob(digest: string): Promise<Buffer> {
+    const res = await this.request('GET', this.repoPath(`blobs/${digest}`));
+    if (!res.ok) return this.fail(`GET blob ${digest}`, res);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    if (sha256Digest(bytes) !== digest) {
+      throw new PipelineError(`OCI registry ${this.opts.registry} served blob ${digest} with other content`);
+    }
+    return bytes;
+  }
+
   async blobExists(digest: string): Promise<boolean> {
     const res = await this.request('HEAD', this.repoPath(`blobs/${digest}`));
     await res.body?.cancel();
