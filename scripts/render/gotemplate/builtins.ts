@@ -99,7 +99,10 @@ function globToRegex(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-/** helm's .Files: Get, GetBytes, Lines, Glob, AsConfig, AsSecrets. */
+/**
+ * helm's .Files: a map of path -> bytes (so `range` and `len` see the files) whose methods Get,
+ * GetBytes, Lines, Glob, AsConfig and AsSecrets are non-enumerable own properties.
+ */
 export function filesObject(files: Map<string, Buffer>): GoMap {
   const get = (name: unknown) => files.get(String(name))?.toString('utf8') ?? '';
   const asMap = (enc: (b: Buffer) => string) => {
@@ -107,18 +110,23 @@ export function filesObject(files: Map<string, Buffer>): GoMap {
     for (const [k, b] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) out[path.basename(k)] = enc(b);
     return out;
   };
-  return {
+  const methods: Record<string, (...args: unknown[]) => unknown> = {
     Get: get,
-    GetBytes: (name: unknown) => new Uint8Array(files.get(String(name)) ?? Buffer.alloc(0)),
-    Lines: (name: unknown) => {
+    GetBytes: (name) => new Uint8Array(files.get(String(name)) ?? Buffer.alloc(0)),
+    Lines: (name) => {
       const s = get(name);
       return s ? s.replace(/\n$/, '').split('\n') : [];
     },
-    Glob: (pattern: unknown) => {
+    Glob: (pattern) => {
       const re = globToRegex(String(pattern));
       return filesObject(new Map([...files].filter(([k]) => re.test(k))));
     },
     AsConfig: () => toYaml(asMap((b) => b.toString('utf8'))),
     AsSecrets: () => toYaml(asMap((b) => b.toString('base64'))),
   };
+  const out: GoMap = {};
+  for (const [k, b] of files) out[k] = new Uint8Array(b);
+  for (const [k, fn] of Object.entries(methods))
+    Object.defineProperty(out, k, { value: fn, enumerable: false });
+  return out;
 }
