@@ -1,8 +1,8 @@
 /** Reading and validating values exactly as helm does before it renders templates. */
 import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject } from 'ajv';
-import * as yaml from 'js-yaml';
 import { InputError, UsageError } from '../../errors.ts';
+import { parseHelmYaml } from '../gotemplate/engine.ts';
 import { coalesceWithDefaults, isPlainObject, mergeUserValues } from './coalesce.ts';
 import { applySet } from './strvals.ts';
 
@@ -11,7 +11,8 @@ type Tree = Record<string, unknown>;
 export function parseYamlMap(text: string, file: string): Tree {
   let doc: unknown;
   try {
-    doc = yaml.load(text, { filename: file });
+    // helm's reading: YAML 1.1 booleans (on/off/y), every number a float64.
+    doc = parseHelmYaml(text);
   } catch (err) {
     throw new InputError(file, '', `not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
