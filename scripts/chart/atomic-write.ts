@@ -1,15 +1,34 @@
 /** Writes a file so readers see either the old content or the new one, never half of it. */
 import { randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { open, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
+/** `data` may be a list of pieces (e.g. views into a large input), written in order without joining. */
+export async function writeFileAtomic(
+  file: string,
+  data: string | Buffer | readonly Buffer[],
+): Promise<void> {
   const tmp = path.join(
     path.dirname(file),
     `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
   );
   try {
-    await writeFile(tmp, data, { mode: 0o644 });
+    if (typeof data === 'string' || Buffer.isBuffer(data)) await writeFile(tmp, data, { mode: 0o644 });
+    else {
+      const handle = await open(tmp, 'w', 0o644);
+      try {
+        // Batches stay under IOV_MAX (1024 on Linux); a short write is an error, never a truncated file.
+        for (let i = 0; i < data.length; i += 512) {
+          const batch = data.slice(i, i + 512);
+          const { bytesWritten } = await handle.writev(batch);
+          const expected = batch.reduce((n, b) => n + b.length, 0);
+          if (bytesWritten !== expected)
+            throw new Error(`${tmp}: short write (${bytesWritten} of ${expected} bytes)`);
+        }
+      } finally {
+        await handle.close();
+      }
+    }
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });

@@ -186,7 +186,10 @@ export function validateMetadata(
 }
 
 /** What helm's semver library (Masterminds) accepts: a leading v and missing minor/patch are allowed. */
-const LOOSE_VERSION = /^v?\d+(?:\.\d+){0,2}(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+export const LOOSE_VERSION = /^v?\d+(?:\.\d+){0,2}(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+
+/** What helm accepts as a chart name. */
+export const CHART_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 function checkRequired(
   md: Partial<ChartMetadata>,
@@ -200,7 +203,7 @@ function checkRequired(
     throw new InputError(file, at('apiVersion'), `expected v1 or v2, got ${JSON.stringify(md.apiVersion)}`);
   }
   if (!md.name) throw new InputError(file, at('name'), 'is required');
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(md.name)) {
+  if (!CHART_NAME.test(md.name)) {
     throw new InputError(
       file,
       at('name'),

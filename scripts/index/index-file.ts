@@ -42,7 +42,7 @@ const ENTRY_EXTRA_FIELDS = new Set([
 ]);
 const TOP_FIELDS = ['apiVersion', 'entries', 'generated', 'serverInfo', 'publicKeys', 'annotations'];
 /** What Go's time.Time accepts when decoding JSON: RFC 3339 with optional fractional seconds. */
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
+export const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 function str(v: unknown, file: string, where: string): string {
   if (typeof v !== 'string') throw new InputError(file, where, `expected a string, got ${JSON.stringify(v)}`);
@@ -158,20 +158,40 @@ function parseVersion(v: string): semver.SemVer | null {
   }
 }
 
+type Parsed = semver.SemVer | null;
+/** Newest first; unparsable versions last. */
+const newestFirst = (a: Parsed, b: Parsed) => (a && b ? b.compare(a) : a ? -1 : b ? 1 : 0);
+
 /** Newest semver first, like helm's SortEntries; unparsable versions go last. Stable otherwise. */
 export function sortVersions(list: IndexEntry[]): void {
   if (list.length < 2) return;
   const parsed = list.map((e) => parseVersion(e.version));
-  const cmp = (a: semver.SemVer | null, b: semver.SemVer | null) =>
-    a && b ? b.compare(a) : a ? -1 : b ? 1 : 0;
   let sorted = true;
-  for (let i = 1; i < list.length && sorted; i++) sorted = cmp(parsed[i - 1], parsed[i]) <= 0;
+  for (let i = 1; i < list.length && sorted; i++) sorted = newestFirst(parsed[i - 1], parsed[i]) <= 0;
   if (sorted) return;
   const order = list.map((e, i) => ({ e, v: parsed[i] }));
-  order.sort((a, b) => cmp(a.v, b.v));
+  order.sort((a, b) => newestFirst(a.v, b.v));
   order.forEach((o, i) => {
     list[i] = o.e;
   });
+}
+
+const PLAIN_TRIPLE = /^(\d{1,15})\.(\d{1,15})\.(\d{1,15})$/;
+
+/**
+ * Whether sortVersions would leave these versions where they are. Plain x.y.z pairs are compared as
+ * numbers (what semver does for them); anything else goes through semver, exactly as in sortVersions.
+ */
+export function isNewestFirst(versions: string[]): boolean {
+  for (let i = 1; i < versions.length; i++) {
+    const a = PLAIN_TRIPLE.exec(versions[i - 1]);
+    const b = a && PLAIN_TRIPLE.exec(versions[i]);
+    if (a && b) {
+      const d = Number(b[1]) - Number(a[1]) || Number(b[2]) - Number(a[2]) || Number(b[3]) - Number(a[3]);
+      if (d > 0) return false;
+    } else if (newestFirst(parseVersion(versions[i - 1]), parseVersion(versions[i])) > 0) return false;
+  }
+  return true;
 }
 
 /** helm's URL rules: base + escaped file name; the bare (escaped) file name when there is no base. */

@@ -11,38 +11,56 @@
 const NOT_HANDLED = Symbol('not handled by the fast path');
 
 /** Plain scalars that YAML 1.1 or 1.2 would read as something other than a string. */
-const RESERVED =
+export const RESERVED =
   /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
 /** Starts with a letter, no indicator or comment characters, no colon: always a string in any YAML. */
 const SAFE_PLAIN = /^[A-Za-z_][A-Za-z0-9_ ./@()+,;=^~'-]*$/;
 /** Versions like 1.2.3 or 1.2.3-rc.1+build: never a number or a timestamp. */
 const VERSION_PLAIN = /^[0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.+-]*)?$/;
-const SAFE_KEY = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
-const DOUBLE_QUOTED = /^"(?:[^"\\]|\\.)*"$/;
+export const SAFE_KEY = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
+export const DOUBLE_QUOTED = /^"(?:[^"\\]|\\.)*"$/;
 const SINGLE_QUOTED = /^'(?:[^']|'')*'$/;
+/**
+ * Characters a YAML reader treats specially or refuses: C0/C1 controls and DEL (js-yaml and go-yaml
+ * reject them raw), NEL, LS and PS (line breaks to go-yaml's YAML 1.1 but not to js-yaml), BOM and the
+ * non-characters U+FFFE/U+FFFF. Text holding any of them raw goes to js-yaml; we never write them raw.
+ */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: detecting control characters is the point
-const UNSAFE_CHARS = /[\x00-\x08\x0b-\x1f\x7f\ufeff]/;
+export const UNSAFE_CHARS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]/;
+const UNSAFE_CHARS_ALL = new RegExp(UNSAFE_CHARS.source, 'g');
 
-function isPlainString(s: string): boolean {
+export function isPlainString(s: string): boolean {
   return (
     (SAFE_PLAIN.test(s) && !RESERVED.test(s) && !s.endsWith(' ') && !s.includes('  ')) ||
     VERSION_PLAIN.test(s)
   );
 }
 
-function scalar(s: string): unknown {
+/**
+ * The string a scalar means when the fast path reads it as a string (quoted, or plain and unambiguous);
+ * undefined for anything else. The caller has already refused UNSAFE_CHARS, tabs and CRs.
+ */
+export function stringScalar(s: string): string | undefined {
   const c = s.charCodeAt(0);
   if (c === 34 /* " */) {
-    if (!DOUBLE_QUOTED.test(s)) throw NOT_HANDLED;
+    if (!DOUBLE_QUOTED.test(s)) return undefined;
+    if (!s.includes('\\')) return s.slice(1, -1);
     try {
       return JSON.parse(s);
     } catch {
-      throw NOT_HANDLED; // a YAML-only escape such as \x41: let js-yaml decode it
+      return undefined; // a YAML-only escape such as \x41: let js-yaml decode it
     }
   }
-  if (c === 39 /* ' */) {
-    if (!SINGLE_QUOTED.test(s)) throw NOT_HANDLED;
-    return s.slice(1, -1).replaceAll("''", "'");
+  if (c === 39 /* ' */) return SINGLE_QUOTED.test(s) ? s.slice(1, -1).replaceAll("''", "'") : undefined;
+  return isPlainString(s) ? s : undefined;
+}
+
+function scalar(s: string): unknown {
+  const c = s.charCodeAt(0);
+  if (c === 34 /* " */ || c === 39 /* ' */) {
+    const v = stringScalar(s);
+    if (v === undefined) throw NOT_HANDLED;
+    return v;
   }
   if (s === 'true') return true;
   if (s === 'false') return false;
@@ -163,8 +181,15 @@ export function fastParseYaml(text: string): unknown {
   }
 }
 
+/** JSON quoting is valid YAML; characters YAML readers refuse or read as line breaks become \u escapes. */
+function quote(s: string): string {
+  const q = JSON.stringify(s);
+  if (!UNSAFE_CHARS.test(q)) return q;
+  return q.replace(UNSAFE_CHARS_ALL, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function emitScalar(v: unknown): string {
-  if (typeof v === 'string') return isPlainString(v) ? v : JSON.stringify(v);
+  if (typeof v === 'string') return isPlainString(v) ? v : quote(v);
   if (typeof v === 'boolean' || typeof v === 'number') return String(v);
   if (v === null || v === undefined) return 'null';
   if (Array.isArray(v) && v.length === 0) return '[]';
@@ -172,7 +197,7 @@ function emitScalar(v: unknown): string {
 }
 
 function emitKey(k: string): string {
-  return SAFE_KEY.test(k) && !RESERVED.test(k) ? k : JSON.stringify(k);
+  return SAFE_KEY.test(k) && !RESERVED.test(k) ? k : quote(k);
 }
 
 function isCollection(v: unknown): v is object {

@@ -1,0 +1,193 @@
+/**
+ * The fast path of `index --merge` for large indexes: instead of turning every entry of the old index
+ * into an object and printing it again, copy the bytes of each chart block that the merge does not
+ * touch straight to the output, after checking it line by line (verbatim-chart.ts). Only the charts
+ * that receive new archives, and blocks the line check does not vouch for, are parsed and re-emitted.
+ *
+ * The result must be exactly what the slow path (parseIndex + mergeEntries + serializeIndex) means,
+ * only laid out differently. Whenever something is outside what this path understands, or invalid, it
+ * returns undefined and the caller runs the slow path, which decides and words every error.
+ */
+import {
+  type IndexEntry,
+  type IndexFile,
+  mergeEntries,
+  serializeIndex,
+  validateIndex,
+} from './index-file.ts';
+import { DOUBLE_QUOTED, emitYaml, fastParseYaml, RESERVED, SAFE_KEY } from './index-yaml.ts';
+import { verbatimEntryCount } from './verbatim-chart.ts';
+
+export interface SpliceResult {
+  /** The new index.yaml, in pieces (copied blocks are views of the input, not copies). */
+  chunks: Buffer[];
+  added: number;
+  unchanged: number;
+  total: number;
+}
+
+/**
+ * One scan finds both the structure and anything the fast path refuses: a chart key line (indented by
+ * exactly two spaces, not a list item), a top-level line (not indented), or one of index-yaml.ts's
+ * UNSAFE_CHARS, tabs and CRs, spelled as UTF-8 bytes seen through latin1: C0 controls, DEL, and the lead
+ * bytes of C1 controls/NEL (C2), LS/PS (E2) and BOM/U+FFFE/U+FFFF (EF), checked precisely by isUnsafe.
+ */
+const SCAN =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: detecting control characters is the point
+  /\n(?: {2}[^ -]|[^ ])|[\x00-\x09\x0b-\x1f\x7f\xc2\xe2\xef]/g;
+const UNSAFE_SEQUENCE = /^(?:\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]|\xef(?:\xbb\xbf|\xbf[\xbe\xbf]))/;
+/** Scan window: small enough for strings to stay in V8's young generation (no page faults). */
+const WINDOW = 64 * 1024;
+const ENTRIES_LINE = 'entries:\n';
+const PLACEHOLDER = 'entries: {}\n';
+
+interface ChartBlock {
+  name: string;
+  /** Byte offsets: the `  name:` line, its first entry line, and the end of the block. */
+  start: number;
+  body: number;
+  end: number;
+}
+
+/** The chart key of a `  name:` line, decoded as the fast reader would, or undefined. */
+function chartKey(line: string): string | undefined {
+  if (!line.endsWith(':')) return undefined;
+  const raw = line.slice(0, -1);
+  if (raw.charCodeAt(0) !== 34 /* " */) return SAFE_KEY.test(raw) && !RESERVED.test(raw) ? raw : undefined;
+  if (!DOUBLE_QUOTED.test(raw) || /[^ -~]/.test(raw)) return undefined; // ASCII keys only
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Splits the `entries:` mapping starting at byte `from` into chart blocks and finds where it ends;
+ * undefined if it is not helm's layout or holds a character the fast path refuses.
+ */
+function chartBlocks(bytes: Buffer, from: number): { blocks: ChartBlock[]; to: number } | undefined {
+  const blocks: ChartBlock[] = [];
+  const names = new Set<string>();
+  for (let pos = from - 1; pos < bytes.length - 1; ) {
+    // Windows start at the newline before a line and end after a newline, so every match is whole.
+    let end = Math.min(pos + WINDOW, bytes.length);
+    if (end < bytes.length) end = bytes.lastIndexOf(10, end - 1) + 1;
+    if (end <= pos + 1) end = bytes.indexOf(10, pos + 1) + 1; // one line longer than a window
+    const text = bytes.toString('latin1', pos, end);
+    SCAN.lastIndex = 0;
+    for (let m = SCAN.exec(text); m; m = SCAN.exec(text)) {
+      if (text.charCodeAt(m.index) !== 10) {
+        if (m[0] < '\x80' || UNSAFE_SEQUENCE.test(text.slice(m.index, m.index + 3))) return undefined;
+        continue;
+      }
+      const start = pos + m.index + 1;
+      if (blocks.length > 0) blocks[blocks.length - 1].end = start;
+      if (text.charCodeAt(m.index + 1) !== 32) return blocks.length > 0 ? { blocks, to: start } : undefined;
+      if (blocks.length === 0 && start !== from) return undefined;
+      const nl = bytes.indexOf(10, start);
+      const name = chartKey(bytes.toString('latin1', start + 2, nl));
+      if (name === undefined || names.has(name)) return undefined;
+      names.add(name);
+      blocks.push({ name, start, body: nl + 1, end: bytes.length });
+    }
+    pos = end - 1;
+  }
+  return blocks.length > 0 ? { blocks, to: bytes.length } : undefined;
+}
+
+/** Parses and strictly validates one chart block with the fast reader, or undefined. */
+function parseBlock(bytes: Buffer, block: ChartBlock, file: string): IndexEntry[] | undefined {
+  const raw = fastParseYaml(ENTRIES_LINE + bytes.toString('utf8', block.start, block.end));
+  if (raw === undefined) return undefined;
+  try {
+    const doc = { apiVersion: 'v1', generated: '1970-01-01T00:00:00Z', ...(raw as object) };
+    return validateIndex(doc, file).entries[block.name];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Everything but `entries`, validated like the whole file would be; undefined if not handled. */
+function parseTop(bytes: Buffer, from: number, to: number, file: string): IndexFile | undefined {
+  const rest = bytes.toString('utf8', 0, from) + PLACEHOLDER + bytes.toString('utf8', to);
+  const raw = fastParseYaml(rest);
+  if (raw === undefined) return undefined;
+  try {
+    return validateIndex(raw, file);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Merges `entries` into the index whose bytes are given, like mergeEntries on the parsed index, and
+ * returns the serialised result; undefined when the slow path must decide. A version already present
+ * with another digest throws the same InputError as mergeEntries.
+ */
+export function spliceMerge(
+  bytes: Buffer,
+  file: string,
+  entries: IndexEntry[],
+  generated: Date,
+): SpliceResult | undefined {
+  const head = bytes.toString('latin1', 0, Math.min(bytes.length, WINDOW));
+  if (bytes[bytes.length - 1] !== 10 || /^\s*\{/.test(head)) return undefined;
+  const from = head.startsWith(ENTRIES_LINE) ? 0 : bytes.indexOf(`\n${ENTRIES_LINE}`) + 1;
+  if (from === 0 && !head.startsWith(ENTRIES_LINE)) return undefined;
+  const found = chartBlocks(bytes, from + ENTRIES_LINE.length);
+  const top = found && parseTop(bytes, from, found.to, file);
+  if (!found || !top) return undefined;
+
+  const touched = new Set(entries.map((e) => e.name));
+  const parsed: IndexFile = { ...top, entries: {} };
+  const verbatim = new Map<string, ChartBlock>();
+  let total = 0;
+  for (const block of found.blocks) {
+    const count = touched.has(block.name)
+      ? -1
+      : verbatimEntryCount(
+          bytes.toString('latin1', block.start, block.end),
+          block.body - block.start,
+          block.name,
+        );
+    if (count >= 0) {
+      verbatim.set(block.name, block);
+      total += count;
+      continue;
+    }
+    const list = parseBlock(bytes, block, file);
+    if (!list) return undefined;
+    parsed.entries[block.name] = list;
+  }
+  const merged = mergeEntries(parsed, entries, { file, generated });
+
+  const chunks: Buffer[] = [];
+  let run: ChartBlock | undefined; // adjacent copied blocks become one chunk
+  const flush = () => {
+    if (run) chunks.push(bytes.subarray(run.start, run.end));
+    run = undefined;
+  };
+  const names = [...verbatim.keys(), ...Object.keys(merged.index.entries)].sort();
+  for (const name of names) {
+    const block = verbatim.get(name);
+    if (block && run?.end === block.start) run = { ...run, end: block.end };
+    else if (block) {
+      flush();
+      run = block;
+    } else {
+      flush();
+      const list = merged.index.entries[name];
+      total += list.length;
+      chunks.push(Buffer.from(`${emitYaml({ [name]: list }, [], '  ').join('\n')}\n`));
+    }
+  }
+  flush();
+  const header = serializeIndex({ ...merged.index, entries: {} }, 'yaml');
+  const at = header.indexOf(`\n${PLACEHOLDER}`) + 1;
+  if (names.length > 0) {
+    chunks.unshift(Buffer.from(`${header.slice(0, at)}${ENTRIES_LINE}`));
+    chunks.push(Buffer.from(header.slice(at + PLACEHOLDER.length)));
+  } else chunks.unshift(Buffer.from(header));
+  return { chunks, added: merged.added.length, unchanged: merged.unchanged.length, total };
+}
