@@ -138,6 +138,7 @@ const CASES: [string, string][] = [
   ['encode', '{{ b64enc "hello" }} {{ b64dec "aGVsbG8=" }} {{ sha256sum "abc" }} {{ "x" | toString }}'],
   [
     'regex',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: "${2}" is regexReplaceAll syntax inside Go template text
     '{{ regexMatch "^v[0-9]+" .Values.image.tag }} {{ regexReplaceAll "([a-z]+)-([a-z]+)" "foo-bar baz-qux" "${2}_$1" }} {{ regexFind "[0-9]+" "ab123cd45" }} {{ regexFindAll "[0-9]" "a1b2c3" -1 }} {{ regexSplit "," "a,b,c" -1 }}',
   ],
   [
