@@ -54,7 +54,12 @@ export function cli(args: string[], opts: RunOptions = {}): Promise<RunResult> {
  * Real helm with an isolated home (config, cache, data), so tests never touch or depend on the
  * developer's repositories and never share state with each other.
  */
-export function helm(major: HelmMajor, args: string[], home: string, opts: RunOptions = {}): Promise<RunResult> {
+export function helm(
+  major: HelmMajor,
+  args: string[],
+  home: string,
+  opts: RunOptions = {},
+): Promise<RunResult> {
   return run(toolPath(major, 'helm'), args, {
     ...opts,
     env: {
