@@ -13,10 +13,19 @@ const NOT_HANDLED = Symbol('not handled by the fast path');
 /** Plain scalars that YAML 1.1 or 1.2 would read as something other than a string. */
 export const RESERVED =
   /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
-/** Starts with a letter, no indicator or comment characters, no colon: always a string in any YAML. */
-const SAFE_PLAIN = /^[A-Za-z_][A-Za-z0-9_ ./@()+,;=^~'-]*$/;
+/**
+ * Starts with a letter and holds only characters that mean nothing inside a block-context plain scalar
+ * (isPlainString also rules out ": ", " #" and a final ":"): always a string in YAML 1.1 and 1.2. This
+ * covers URLs, which helm writes unquoted.
+ */
+const SAFE_PLAIN = /^[A-Za-z_][A-Za-z0-9_ ./@()+,;=^~'"!$%&*?:#-]*$/;
 /** Versions like 1.2.3 or 1.2.3-rc.1+build: never a number or a timestamp. */
 const VERSION_PLAIN = /^[0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.+-]*)?$/;
+/**
+ * sha256 digests, which helm writes unquoted: 64 hex digits holding a letter other than e (so never an
+ * integer or a float like 12e34), not starting with 0b (a YAML 1.1 binary integer).
+ */
+const DIGEST_PLAIN = /^(?!0b)(?=.*[a-df])[0-9a-f]{64}$/;
 export const SAFE_KEY = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
 export const DOUBLE_QUOTED = /^"(?:[^"\\]|\\.)*"$/;
 const SINGLE_QUOTED = /^'(?:[^']|'')*'$/;
@@ -31,8 +40,15 @@ const UNSAFE_CHARS_ALL = new RegExp(UNSAFE_CHARS.source, 'g');
 
 export function isPlainString(s: string): boolean {
   return (
-    (SAFE_PLAIN.test(s) && !RESERVED.test(s) && !s.endsWith(' ') && !s.includes('  ')) ||
-    VERSION_PLAIN.test(s)
+    (SAFE_PLAIN.test(s) &&
+      !RESERVED.test(s) &&
+      !s.endsWith(' ') &&
+      !s.includes('  ') &&
+      !s.endsWith(':') &&
+      !s.includes(': ') &&
+      !s.includes(' #')) ||
+    VERSION_PLAIN.test(s) ||
+    DIGEST_PLAIN.test(s)
   );
 }
 
@@ -155,7 +171,9 @@ class LineReader {
       }
       const item = line.slice(ind + 2);
       const c = item.charCodeAt(0);
-      const looksLikeKey = c !== 34 && c !== 39 && item !== '[]' && item !== '{}' && item.includes(':');
+      // A colon that is not followed by a space (as in a URL) is part of a plain scalar, not a key.
+      const looksLikeKey =
+        c !== 34 && c !== 39 && item !== '[]' && item !== '{}' && (item.includes(': ') || item.endsWith(':'));
       if (looksLikeKey || (c === 34 && /^"(?:[^"\\]|\\.)*":/.test(item))) {
         this.virtualIndent = ind + 2; // the mapping starts right after "- "
         arr.push(this.parseMap(ind + 2));
