@@ -29,6 +29,8 @@ const program = new Command('vineyard-charts')
       'Run `vineyard-charts <command> --help` for the options of each stage.',
   )
   .version('0.1.0')
+  // Wide enough for the stages' hand-wrapped descriptions (≤ 110 columns) to keep their own line breaks.
+  .configureHelp({ helpWidth: 120 })
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 

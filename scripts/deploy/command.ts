@@ -83,6 +83,7 @@ export function register(program: Command): void {
   withConnectionFlags(
     program
       .command('deploy')
+      .summary('apply the manifests with kubectl (no helm), recording what was applied')
       .description(
         'Deploy the chart without helm: render it for the values (like `manifests`), apply with ' +
           'kubectl server-side apply (field manager vineyard-charts) into --namespace, record the applied ' +
@@ -104,7 +105,7 @@ export function register(program: Command): void {
       'after',
       '\nExamples:\n' +
         '  vineyard-charts deploy -n vineyard --create-namespace --wait\n' +
-        '  vineyard-charts deploy -f prod.yaml --set vineyardd.replicas=3 --release v6d -n data --timeout 10m\n' +
+        '  vineyard-charts deploy -f prod.yaml --set vineyardd.sharedMemorySize=8Gi --release v6d -n data --timeout 10m\n' +
         '  vineyard-charts deploy --dry-run            # show the kubectl commands and YAML only',
     )
     .action(
@@ -148,6 +149,7 @@ export function register(program: Command): void {
   withConnectionFlags(
     program
       .command('undeploy')
+      .summary('delete exactly what `deploy` applied for a release')
       .description(
         `Delete exactly the objects \`deploy\` recorded for the release (ConfigMap ${recordName('<release>')} ` +
           'in --namespace), workloads first, waiting up to --timeout, then the record itself. Objects that ' +
