@@ -50,7 +50,7 @@ export function checkValueReferences(src: ChartSource): void {
 }
 
 export function chartYaml(metadata: ChartSource['chart']): string {
-  return yaml.dump(metadata, { lineWidth: -1, noRefs: true });
+  return yaml.dump(metadata, { lineWidth: -1, noRefs: true, quoteStyle: 'double' });
 }
 
 /** The chart directory's files, relative path -> content. */

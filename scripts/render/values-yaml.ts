@@ -3,7 +3,8 @@ import * as yaml from 'js-yaml';
 import type { Fields } from './model.ts';
 
 function dumpScalarOrFlow(value: unknown): string | null {
-  if (value === null || typeof value !== 'object') return yaml.dump(value, { lineWidth: -1 }).trimEnd();
+  if (value === null || typeof value !== 'object')
+    return yaml.dump(value, { lineWidth: -1, quoteStyle: 'double' }).trimEnd();
   if (Array.isArray(value) ? value.length === 0 : Object.keys(value).length === 0) {
     return Array.isArray(value) ? '[]' : '{}';
   }
@@ -33,7 +34,12 @@ function emit(fields: Fields, depth: number, out: string[]): void {
       out.push(`${indent}${key}: ${inline}`);
     } else {
       out.push(`${indent}${key}:`);
-      out.push(indentBlock(yaml.dump(node.default, { lineWidth: -1, noRefs: true }), `${indent}  `));
+      out.push(
+        indentBlock(
+          yaml.dump(node.default, { lineWidth: -1, noRefs: true, quoteStyle: 'double' }),
+          `${indent}  `,
+        ),
+      );
     }
   }
 }
@@ -44,6 +50,7 @@ export function valuesYaml(chartName: string, fields: Fields): string {
   const header = [
     `# Default values for the ${chartName} chart.`,
     '# Generated from chart-src by `vineyard-charts render`: edit the typed sources, not this file.',
+    '',
     '',
   ];
   return `${header.join('\n')}${out.join('\n')}\n`;
