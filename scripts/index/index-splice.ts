@@ -29,8 +29,9 @@ export interface SpliceResult {
 /**
  * One scan finds both the structure and anything the fast path refuses: a chart key line (indented by
  * exactly two spaces, not a list item), a top-level line (not indented), or one of index-yaml.ts's
- * UNSAFE_CHARS, tabs and CRs, spelled as UTF-8 bytes seen through latin1: C0 controls, DEL, and the lead
- * bytes of C1 controls/NEL (C2), LS/PS (E2) and BOM/U+FFFE/U+FFFF (EF), checked precisely by isUnsafe.
+ * UNSAFE_CHARS, tabs and CRs, spelled as UTF-8 bytes seen through latin1: C0 controls, DEL, and the
+ * lead bytes of C1 controls/NEL (C2), LS/PS (E2) and BOM/U+FFFE/U+FFFF (EF), then told apart from
+ * harmless characters by UNSAFE_SEQUENCE.
  */
 const SCAN =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: detecting control characters is the point
