@@ -180,10 +180,14 @@ export const values = {
   }),
   etcd: v.object('The etcd metadata store.', {
     enabled: v.boolean(true, 'Run a bundled etcd cluster; false requires `etcd.externalEndpoints`.'),
-    replicas: v.custom('int', 1, 'Members of the bundled etcd cluster (odd, for quorum).', {
-      type: 'integer',
-      enum: [1, 3, 5, 7],
-    }),
+    replicas: v.integer(
+      1,
+      'Members of the bundled etcd cluster; use an odd number (3, 5) so a majority survives failures.',
+      {
+        minimum: 1,
+        maximum: 9,
+      },
+    ),
     externalEndpoints: v.custom(
       'list',
       [],

@@ -19,7 +19,7 @@ const REJECTED: { what: string; set: string; mentions: string }[] = [
   { what: 'bad enum value', set: 'vineyardd.socket.volumeType=nfs', mentions: 'volumeType' },
   { what: 'malformed size', set: 'vineyardd.sharedMemorySize=lots', mentions: 'sharedMemorySize' },
   { what: 'malformed quantity', set: 'vineyardd.resources.requests.memory=1Gb', mentions: 'memory' },
-  { what: 'even etcd cluster', set: 'etcd.replicas=2', mentions: 'replicas' },
+  { what: 'empty etcd cluster', set: 'etcd.replicas=0', mentions: 'replicas' },
   { what: 'external etcd without endpoints', set: 'etcd.enabled=false', mentions: 'externalEndpoints' },
   { what: 'latest-style image tag with spaces', set: 'image.tag=a b', mentions: 'tag' },
   {
