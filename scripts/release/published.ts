@@ -14,10 +14,9 @@ import { type ChartArchive, readChartArchive } from '../chart/archive.ts';
 import { PipelineError } from '../errors.ts';
 import { entryFor, type IndexEntry, newIndex, serializeIndex } from '../index/index-file.ts';
 import { archiveFileName } from '../package/package.ts';
-import { credentialFiles, ENV_PASSWORD, ENV_USERNAME, findCredential } from '../publish/oci/credentials.ts';
 import { HELM_CHART_LAYER_MEDIA_TYPE, tagForVersion } from '../publish/oci/manifest.ts';
+import { registryClientFor } from '../publish/oci/push.ts';
 import { parseOciTarget, repositoryFor } from '../publish/oci/reference.ts';
-import { RegistryClient } from '../publish/oci/registry-client.ts';
 import { readIndex } from '../publish/remote-index.ts';
 import type { Storage } from '../publish/storage.ts';
 
@@ -111,14 +110,7 @@ export async function publishedInRegistry(
   const out: PublishedChart[] = [];
   for (const chart of charts) {
     const repository = repositoryFor(target, chart.name);
-    const client = new RegistryClient({
-      registry: target.registry,
-      repository,
-      plainHttp: opts.plainHttp ?? false,
-      credential: findCredential(target.registry, env),
-      credentialSources: [`${ENV_USERNAME}/${ENV_PASSWORD}`, ...credentialFiles(env)],
-      actions: 'pull',
-    });
+    const client = registryClientFor(target, repository, { plainHttp: opts.plainHttp, env, actions: 'pull' });
     const versions = semver.sort(
       (await client.listTags()).map((t) => t.replaceAll('_', '+')).filter((v) => semver.valid(v)),
     );

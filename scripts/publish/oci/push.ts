@@ -22,7 +22,7 @@ import {
   rfc3339,
   tagForVersion,
 } from './manifest.ts';
-import { displayRef, parseOciTarget, repositoryFor } from './reference.ts';
+import { displayRef, type OciTarget, parseOciTarget, repositoryFor } from './reference.ts';
 import { type FetchedManifest, RegistryClient } from './registry-client.ts';
 
 export interface OciPushOptions {
@@ -102,6 +102,22 @@ async function loadArtifact(
   };
 }
 
+/** A registry client for one repository, with credentials from the environment or registry configs. */
+export function registryClientFor(
+  target: OciTarget,
+  repository: string,
+  opts: { plainHttp?: boolean; env: NodeJS.ProcessEnv; actions: 'pull' | 'pull,push' },
+): RegistryClient {
+  return new RegistryClient({
+    registry: target.registry,
+    repository,
+    plainHttp: opts.plainHttp ?? false,
+    credential: findCredential(target.registry, opts.env),
+    credentialSources: [`${ENV_USERNAME}/${ENV_PASSWORD}`, ...credentialFiles(opts.env)],
+    actions: opts.actions,
+  });
+}
+
 export async function pushChartToOci(
   tgzPath: string,
   ref: string,
@@ -114,12 +130,9 @@ export async function pushChartToOci(
   const repository = repositoryFor(target, name);
   const tag = tagForVersion(version);
   const fullRef = displayRef(target, repository, tag);
-  const client = new RegistryClient({
-    registry: target.registry,
-    repository,
-    plainHttp: opts.plainHttp ?? false,
-    credential: findCredential(target.registry, env),
-    credentialSources: [`${ENV_USERNAME}/${ENV_PASSWORD}`, ...credentialFiles(env)],
+  const client = registryClientFor(target, repository, {
+    plainHttp: opts.plainHttp,
+    env,
     actions: opts.dryRun ? 'pull' : 'pull,push',
   });
   const base = { ref: fullRef, tag, chartDigest: artifact.chart.digest };
