@@ -57,7 +57,7 @@ export function tryItText(repoDir: string, chartNames: string[]): string {
   const dir = rel.startsWith('..') || path.isAbsolute(rel) ? repoDir : rel || '.';
   return [
     'Try it:',
-    `  vineyard-charts serve ${dir} --port ${DEFAULT_PORT}`,
+    `  npx vineyard-charts serve ${dir} --port ${DEFAULT_PORT}   # in another terminal; Ctrl-C stops it`,
     `  helm repo add vineyard http://127.0.0.1:${DEFAULT_PORT}`,
     ...chartNames.map((n) => `  helm install ${n} vineyard/${n}`),
     '',
