@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
@@ -19,7 +19,8 @@ import { type RunningRegistry, startRegistry } from '../support/docker-registry.
 import { missingRgwBinaries, type Rgw, sharedRgw } from '../support/rgw/rgw.ts';
 import { cli, HELM_MAJORS, helm } from '../support/run.ts';
 
-const ARTIFACTHUB = path.join(PROJECT_ROOT, 'chart-src', 'artifacthub-repo.yml');
+const CHART_SRC = path.join(PROJECT_ROOT, 'chart-src');
+const ARTIFACTHUB = path.join(CHART_SRC, 'artifacthub-repo.yml');
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 let tmp: string;
@@ -28,12 +29,30 @@ beforeAll(async () => {
   tmp = await mkdtemp(path.join(tmpdir(), 'vineyard-release-remote-'));
 }, 60_000);
 afterAll(async () => {
+  client?.destroy();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
 /** Builds from chart-src/ into a private --out, so the checkout's charts-out/ is never touched. */
 const release = (out: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
   cli(['release', '--out', path.join(tmp, out), '--json', ...args], { env });
+
+/**
+ * A copy of chart-src/ outside the checkout (its imports of scripts/ made absolute), as in
+ * release.test.ts.
+ */
+async function copySources(name: string, edit?: (chartDir: string) => Promise<void>): Promise<string> {
+  const dir = path.join(tmp, name);
+  await cp(CHART_SRC, dir, { recursive: true });
+  for (const f of ['k8s-schemas.ts', ...['index.ts', 'values.ts', 'chart.ts'].map((f) => `vineyard/${f}`)]) {
+    const file = path.join(dir, f);
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.replace(/'(\.\.\/)+scripts\//g, `'${PROJECT_ROOT}/scripts/`));
+  }
+  await writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+  if (edit) await edit(path.join(dir, 'vineyard'));
+  return dir;
+}
 
 async function helmPull(major: 'v3' | 'v4', args: string[], home: string): Promise<Buffer> {
   const dest = path.join(home, 'pulled');
@@ -53,43 +72,43 @@ if (missing.length) {
   );
 }
 
+let rgw: Rgw;
+let client: S3Client;
+let env: NodeJS.ProcessEnv;
+const PREFIX = `release-${process.pid}-${Date.now()}`;
+const s3To = (prefix: string) => `s3://${rgw.bucket}/${prefix}`;
+const s3Flags = (prefix: string) => ['--to', s3To(prefix), '--endpoint', rgw.endpoint, '--path-style'];
+
+/** key -> "ETag LastModified" of every object under the prefix, as the store reports them. */
+async function listing(prefix = PREFIX): Promise<Record<string, string>> {
+  const res = await client.send(new ListObjectsV2Command({ Bucket: rgw.bucket, Prefix: `${prefix}/` }));
+  expect(res.IsTruncated).toBeFalsy();
+  return Object.fromEntries(
+    (res.Contents ?? []).map((o) => [
+      o.Key?.slice(prefix.length + 1),
+      `${o.ETag} ${o.LastModified?.toISOString()}`,
+    ]),
+  );
+}
+
 describe.skipIf(missing.length > 0)('release --to s3:// (Ceph RGW)', () => {
-  let rgw: Rgw;
-  let client: S3Client;
-  let env: NodeJS.ProcessEnv;
-  let to: string;
   let repoUrl: string;
-  const prefix = `release-${process.pid}-${Date.now()}`;
   const outputs: string[] = [];
   let version: string;
   let digest: string;
 
   const s3Release = async (out: string, extra: string[] = []) => {
-    const res = await release(out, ['--to', to, '--endpoint', rgw.endpoint, '--path-style', ...extra], env);
+    const res = await release(out, [...s3Flags(PREFIX), ...extra], env);
     outputs.push(res.stdout, res.stderr);
     return res;
   };
-
-  /** key -> "ETag LastModified" of every object under the prefix, as the store reports them. */
-  async function listing(): Promise<Record<string, string>> {
-    const res = await client.send(new ListObjectsV2Command({ Bucket: rgw.bucket, Prefix: `${prefix}/` }));
-    expect(res.IsTruncated).toBeFalsy();
-    return Object.fromEntries(
-      (res.Contents ?? []).map((o) => [
-        o.Key?.slice(prefix.length + 1),
-        `${o.ETag} ${o.LastModified?.toISOString()}`,
-      ]),
-    );
-  }
 
   beforeAll(async () => {
     rgw = await sharedRgw(inject('rgwStateDir'));
     client = s3Client(rgw);
     env = s3Env(rgw);
-    to = `s3://${rgw.bucket}/${prefix}`;
-    repoUrl = `${rgw.endpoint}/${rgw.bucket}/${prefix}`;
+    repoUrl = `${rgw.endpoint}/${rgw.bucket}/${PREFIX}`;
   });
-  afterAll(() => client?.destroy());
 
   it('--dry-run plans the upload and writes nothing, neither to the bucket nor to --out', async () => {
     const res = await s3Release('dry', ['--dry-run']);
@@ -175,35 +194,35 @@ describe.skipIf(missing.length > 0)('release --to s3:// (Ceph RGW)', () => {
   });
 });
 
+let reg: RunningRegistry;
+let ociTo: string;
+/** What the OCI describe published: the chart version, its sha256 and the manifest digest. */
+const oci = { version: '', digest: '', manifest: '' };
+
+// file-wide: the cross-target tests at the end use it too
+beforeAll(async () => {
+  reg = await startRegistry();
+  ociTo = `oci://${reg.registry}/charts`;
+});
+afterAll(async () => {
+  await reg?.stop();
+});
+
+const tags = async () => {
+  const res = await fetch(`http://${reg.registry}/v2/charts/vineyard/tags/list`);
+  return res.status === 404 ? [] : ((await res.json()) as { tags: string[] }).tags;
+};
+const manifestDigest = async (tag: string) =>
+  (
+    await fetch(`http://${reg.registry}/v2/charts/vineyard/manifests/${tag}`, {
+      method: 'HEAD',
+      headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' },
+    })
+  ).headers.get('docker-content-digest');
+
 describe('release --to oci:// (docker-registry)', () => {
-  let reg: RunningRegistry;
-  let to: string;
-  let version: string;
-  let digest: string;
-  let manifest: string;
-
-  beforeAll(async () => {
-    reg = await startRegistry();
-    to = `oci://${reg.registry}/charts`;
-  });
-  afterAll(async () => {
-    await reg?.stop();
-  });
-
-  const tags = async () => {
-    const res = await fetch(`http://${reg.registry}/v2/charts/vineyard/tags/list`);
-    return res.status === 404 ? [] : ((await res.json()) as { tags: string[] }).tags;
-  };
-  const manifestDigest = async (tag: string) =>
-    (
-      await fetch(`http://${reg.registry}/v2/charts/vineyard/manifests/${tag}`, {
-        method: 'HEAD',
-        headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' },
-      })
-    ).headers.get('docker-content-digest');
-
   it('--dry-run pushes nothing', async () => {
-    const res = await release('oci-dry', ['--to', to, '--plain-http', '--dry-run']);
+    const res = await release('oci-dry', ['--to', ociTo, '--plain-http', '--dry-run']);
     expect(res.code, res.stderr).toBe(0);
     expect(JSON.parse(res.stdout).targets[0].result.charts).toEqual([
       expect.objectContaining({ status: 'planned' }),
@@ -212,32 +231,85 @@ describe('release --to oci:// (docker-registry)', () => {
   });
 
   it('pushes a chart that helm v3 and v4 pull with the reported sha256', async () => {
-    const res = await release('oci-out', ['--to', to, '--plain-http']);
+    const res = await release('oci-out', ['--to', ociTo, '--plain-http']);
     expect(res.code, res.stderr).toBe(0);
     const s = JSON.parse(res.stdout);
-    ({ version, digest } = s.charts[0]);
+    const { version, digest } = s.charts[0];
     const [pushed] = s.targets[0].result.charts;
     expect(pushed).toMatchObject({ status: 'pushed', tag: version.replaceAll('+', '_') });
     expect(pushed.chartDigest).toBe(`sha256:${digest}`);
-    manifest = pushed.digest;
-    expect(await manifestDigest(pushed.tag)).toBe(manifest);
+    Object.assign(oci, { version, digest, manifest: pushed.digest });
+    expect(await manifestDigest(pushed.tag)).toBe(oci.manifest);
     for (const major of HELM_MAJORS) {
       const home = path.join(tmp, `oci-helm-${major}`);
-      const pulled = await helmPull(major, [`${to}/vineyard`, '--version', version, '--plain-http'], home);
+      const pulled = await helmPull(major, [`${ociTo}/vineyard`, '--version', version, '--plain-http'], home);
       expect(sha256(pulled)).toBe(digest);
     }
   }, 60_000);
 
   it('re-running is a no-op: same tags, same manifest', async () => {
     const before = await tags();
-    const res = await release('oci-out', ['--to', to, '--plain-http']);
+    const res = await release('oci-out', ['--to', ociTo, '--plain-http']);
     expect(res.code, res.stderr).toBe(0);
     const s = JSON.parse(res.stdout);
+    const { version } = oci;
     expect(s.targets[0].charts).toEqual([
       expect.objectContaining({ version, published: [version], action: 'unchanged' }),
     ]);
     expect(s.targets[0].result).toBeUndefined();
     expect(await tags()).toEqual(before);
-    expect(await manifestDigest(version.replaceAll('+', '_'))).toBe(manifest);
+    expect(await manifestDigest(version.replaceAll('+', '_'))).toBe(oci.manifest);
+  }, 30_000);
+});
+
+describe.skipIf(missing.length > 0)('release --to s3:// --to oci:// together', () => {
+  const both = () => [...s3Flags(PREFIX), '--to', ociTo, '--plain-http'];
+
+  it('the same chart rebuilt with other archive bytes is a no-op on both targets', async () => {
+    const before = { s3: await listing(), tags: await tags(), manifest: await manifestDigest(oci.version) };
+    expect(Object.keys(before.s3)).toHaveLength(3);
+    await new Promise((r) => setTimeout(r, 1100)); // LastModified resolution
+    // other file times in the archive: same content, other bytes
+    const res = await release('same-out', both(), { ...env, SOURCE_DATE_EPOCH: '1700000000' });
+    expect(res.code, res.stderr).toBe(0);
+    const s = JSON.parse(res.stdout);
+    expect(s.charts[0].version).toBe(oci.version);
+    expect(s.charts[0].digest).not.toBe(oci.digest); // really other bytes
+    expect(s.targets.map((t: { charts: { action: string }[] }) => t.charts[0].action)).toEqual([
+      'unchanged',
+      'unchanged',
+    ]);
+    expect({ s3: await listing(), tags: await tags(), manifest: await manifestDigest(oci.version) }).toEqual(
+      before,
+    );
+  }, 30_000);
+
+  it('changed content under the same version on one target: refused, nothing written to either', async () => {
+    const fresh = `${PREFIX}-fresh`;
+    const before = { tags: await tags(), manifest: await manifestDigest(oci.version) };
+    const src = await copySources('changed', (dir) =>
+      writeFile(path.join(dir, 'templates', 'NOTES.txt'), '\nThanks for installing vineyard.\n', {
+        flag: 'a',
+      }),
+    );
+    // the S3 target is empty (nothing to refuse there), the OCI one has this version with other content
+    const res = await release(
+      'changed-out',
+      ['--src', src, ...s3Flags(fresh), '--to', ociTo, '--plain-http'],
+      env,
+    );
+    expect(res.code).toBe(1);
+    const s = JSON.parse(res.stdout);
+    expect(s.ok).toBe(false);
+    expect(s.targets.map((t: { charts: { action: string }[] }) => t.charts[0].action)).toEqual([
+      'publish',
+      'refused',
+    ]);
+    expect(s.refusals.join('\n')).toContain(
+      `${ociTo}: vineyard ${oci.version} is already published at oci://${reg.registry}/charts/vineyard:${oci.version} with different content (templates/NOTES.txt)`,
+    );
+    expect(res.stderr).toContain('refused: nothing was written to any target');
+    expect(await listing(fresh)).toEqual({});
+    expect({ tags: await tags(), manifest: await manifestDigest(oci.version) }).toEqual(before);
   }, 30_000);
 });
