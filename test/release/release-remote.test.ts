@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
@@ -15,6 +15,7 @@ import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureTool, PROJECT_ROOT } from '../../scripts/tools/helm.ts';
 import { s3Client, s3Env } from '../publish/repo-check.ts';
+import { copyChartSources } from '../support/chart-sources.ts';
 import { type RunningRegistry, startRegistry } from '../support/docker-registry.ts';
 import { missingRgwBinaries, type Rgw, sharedRgw } from '../support/rgw/rgw.ts';
 import { cli, HELM_MAJORS, helm } from '../support/run.ts';
@@ -37,22 +38,8 @@ afterAll(async () => {
 const release = (out: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
   cli(['release', '--out', path.join(tmp, out), '--json', ...args], { env });
 
-/**
- * A copy of chart-src/ outside the checkout (its imports of scripts/ made absolute), as in
- * release.test.ts.
- */
-async function copySources(name: string, edit?: (chartDir: string) => Promise<void>): Promise<string> {
-  const dir = path.join(tmp, name);
-  await cp(CHART_SRC, dir, { recursive: true });
-  for (const f of ['k8s-schemas.ts', ...['index.ts', 'values.ts', 'chart.ts'].map((f) => `vineyard/${f}`)]) {
-    const file = path.join(dir, f);
-    const text = await readFile(file, 'utf8');
-    await writeFile(file, text.replace(/'(\.\.\/)+scripts\//g, `'${PROJECT_ROOT}/scripts/`));
-  }
-  await writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n');
-  if (edit) await edit(path.join(dir, 'vineyard'));
-  return dir;
-}
+const copySources = (name: string, edit?: (chartDir: string) => Promise<void>) =>
+  copyChartSources(tmp, name, edit);
 
 async function helmPull(major: 'v3' | 'v4', args: string[], home: string): Promise<Buffer> {
   const dest = path.join(home, 'pulled');

@@ -5,13 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../scripts/serve/server.ts';
 import { ensureTool, PROJECT_ROOT } from '../../scripts/tools/helm.ts';
+import { copyChartSources } from '../support/chart-sources.ts';
 import { cli, HELM_MAJORS, helm } from '../support/run.ts';
 
 const CHART_SRC = path.join(PROJECT_ROOT, 'chart-src');
@@ -36,23 +37,8 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
-/** A copy of chart-src/ outside the repository; its imports of scripts/ are made absolute. */
-async function copySources(name: string, edit?: (dir: string) => Promise<void>): Promise<string> {
-  const dir = path.join(tmp, name);
-  await cp(CHART_SRC, dir, { recursive: true });
-  const tsFiles = [
-    path.join(dir, 'k8s-schemas.ts'),
-    ...['index.ts', 'values.ts', 'chart.ts'].map((f) => path.join(dir, 'vineyard', f)),
-  ];
-  for (const f of tsFiles) {
-    const text = await readFile(f, 'utf8');
-    await writeFile(f, text.replace(/'(\.\.\/)+scripts\//g, `'${PROJECT_ROOT}/scripts/`));
-  }
-  // outside the project there is no package.json saying these .ts files are ES modules
-  await writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n');
-  if (edit) await edit(path.join(dir, 'vineyard'));
-  return dir;
-}
+const copySources = (name: string, edit?: (chartDir: string) => Promise<void>) =>
+  copyChartSources(tmp, name, edit);
 
 async function bumpVersion(chartDir: string, to: string): Promise<void> {
   const file = path.join(chartDir, 'chart.ts');
@@ -147,21 +133,17 @@ describe('release --local (npm start)', () => {
   }, 60_000);
 
   it('same version and content packaged with other archive bytes is still a no-op', async () => {
-    // outside git the archive gets the fallback timestamp, so its digest differs from the published one
+    // Another SOURCE_DATE_EPOCH gives other tar mtimes, hence another digest for the same content.
     const src = await copySources('same');
     const before = await snapshot(repo);
-    const res = await cli([
-      'release',
-      '--src',
-      src,
-      '--out',
-      path.join(tmp, 'same-out'),
-      '--to',
-      `file://${repo}`,
-      '--json',
-    ]);
+    const published = (await readIndex(repo)).entries.vineyard[0].digest;
+    const res = await cli(
+      ['release', '--src', src, '--out', path.join(tmp, 'same-out'), '--to', `file://${repo}`, '--json'],
+      { env: { SOURCE_DATE_EPOCH: '1700000000' } },
+    );
     expect(res.code, res.stderr).toBe(0);
     const summary = JSON.parse(res.stdout);
+    expect(summary.charts[0].digest).not.toBe(published);
     expect(summary.targets[0].charts[0].action).toBe('unchanged');
     expect(await snapshot(repo)).toEqual(before);
   }, 60_000);

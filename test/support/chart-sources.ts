@@ -1,0 +1,28 @@
+/** Copies of chart-src/ outside the checkout, for tests that must change a chart without touching ours. */
+import { cp, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../scripts/tools/helm.ts';
+
+export const CHART_SRC = path.join(PROJECT_ROOT, 'chart-src');
+
+/**
+ * Copies chart-src/ to `root/name`, making its imports of scripts/ absolute, then lets `edit` change the
+ * vineyard chart directory of the copy. Returns the copy's root (a `--src` for render/release).
+ */
+export async function copyChartSources(
+  root: string,
+  name: string,
+  edit?: (chartDir: string) => Promise<void>,
+): Promise<string> {
+  const dir = path.join(root, name);
+  await cp(CHART_SRC, dir, { recursive: true });
+  for (const f of ['k8s-schemas.ts', ...['index.ts', 'values.ts', 'chart.ts'].map((f) => `vineyard/${f}`)]) {
+    const file = path.join(dir, f);
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.replace(/'(\.\.\/)+scripts\//g, `'${PROJECT_ROOT}/scripts/`));
+  }
+  // Outside the project no package.json says these .ts files are ES modules.
+  await writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+  if (edit) await edit(path.join(dir, 'vineyard'));
+  return dir;
+}
