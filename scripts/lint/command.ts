@@ -52,7 +52,7 @@ export function register(program: Command): void {
     )
     .argument('[targets...]', 'chart directories or .tgz archives (default: charts in charts-out/)')
     .option('--strict', 'fail on warnings too (like helm lint --strict)')
-    .option('--json', 'print {findings, summary} as JSON instead of text')
+    .option('--json', 'print {findings, summary} as JSON (schemas/lint-report.schema.json) instead of text')
     .option('--kube-version <X.Y>', 'check only this Kubernetes version instead of every admitted one')
     .option('--against <INDEX>', 'published index.yaml (file or http(s) URL) for the release checks')
     .option('--values <FILE|DIR>', 'fixture values file or directory of them (repeatable)', collect)

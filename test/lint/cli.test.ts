@@ -1,9 +1,10 @@
 /** `vineyard-charts lint` as a user runs it: output format, JSON, exit codes, archives, default targets. */
 
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lintCharts } from '../../scripts/lint/lint.ts';
 import { PROJECT_ROOT } from '../../scripts/tools/helm.ts';
@@ -59,6 +60,13 @@ describe('vineyard-charts lint', () => {
     });
     expect(parsed).toEqual(JSON.parse(JSON.stringify(direct)));
     expect(parsed.summary).toMatchObject({ charts: 2, infos: 1, threshold: 'WARNING', failed: true });
+    // The published contract for CI consumers: schemas/lint-report.schema.json.
+    const schema = JSON.parse(
+      await readFile(path.join(PROJECT_ROOT, 'schemas', 'lint-report.schema.json'), 'utf8'),
+    );
+    const validate = new Ajv({ allErrors: true }).compile(schema);
+    expect(validate(parsed), JSON.stringify(validate.errors)).toBe(true);
+    expect(parsed.findings.length).toBeGreaterThan(0);
   });
 
   it('exits 2 on usage errors', async () => {
