@@ -32,6 +32,15 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   return out.sort();
 }
 
+/** Every file under `<chartDir>/templates`, keyed 'templates/<path>', in sorted order. */
+export async function readTemplates(chartDir: string): Promise<Map<string, string>> {
+  const templates = new Map<string, string>();
+  for (const rel of await listFiles(path.join(chartDir, 'templates'))) {
+    templates.set(`templates/${rel}`, await readFile(path.join(chartDir, 'templates', rel), 'utf8'));
+  }
+  return templates;
+}
+
 export async function loadChartSource(dir: string): Promise<ChartSource> {
   const indexFile = path.join(dir, 'index.ts');
   let definition: ChartDefinition;
@@ -43,10 +52,7 @@ export async function loadChartSource(dir: string): Promise<ChartSource> {
   if (!definition?.chart?.name || !definition.values) {
     throw new InputError(indexFile, 'default export', 'expected { chart, values, schemaRules? }');
   }
-  const templates = new Map<string, string>();
-  for (const rel of await listFiles(path.join(dir, 'templates'))) {
-    templates.set(`templates/${rel}`, await readFile(path.join(dir, 'templates', rel), 'utf8'));
-  }
+  const templates = await readTemplates(dir);
   const readmeIntro = await readFile(path.join(dir, 'README.intro.md'), 'utf8').catch(
     () => `# ${definition.chart.name}\n`,
   );

@@ -3,10 +3,11 @@
  * directory (by default charts-out/vineyard), combines and validates values the way helm does, and
  * interprets the very templates helm would run.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as yaml from 'js-yaml';
 import { InputError, UsageError } from '../errors.ts';
+import { readTemplates } from './chart-source.ts';
 import { renderTemplates } from './gotemplate/engine.ts';
 import { finalValues, parseYamlMap, userValues, validateValues } from './values/load.ts';
 
@@ -46,19 +47,6 @@ const INSTALL_ORDER = [
 ]; // biome-ignore format: one kind after another reads best as a paragraph
 
 const RELEASE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-async function readChartTemplates(chartDir: string): Promise<Map<string, string>> {
-  const templates = new Map<string, string>();
-  const walk = async (dir: string, rel: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const childRel = `${rel}/${entry.name}`;
-      if (entry.isDirectory()) await walk(path.join(dir, entry.name), childRel);
-      else if (entry.isFile()) templates.set(childRel, await readFile(path.join(dir, entry.name), 'utf8'));
-    }
-  };
-  await walk(path.join(chartDir, 'templates'), 'templates');
-  return templates;
-}
 
 function splitDocuments(source: string, text: string): RenderedDocument[] {
   const docs: RenderedDocument[] = [];
@@ -118,7 +106,7 @@ export async function renderManifests(opts: ManifestOptions): Promise<ManifestRe
     validateValues(JSON.parse(schemaText), schemaFile, values, source);
   }
   const rendered = renderTemplates({
-    templates: await readChartTemplates(opts.chartDir),
+    templates: await readTemplates(opts.chartDir),
     chartName: chart.name,
     chart,
     values,

@@ -6,7 +6,6 @@
  * needs API discovery, so kubectl validates nothing more offline (schema, apply itself, rollout status).
  */
 import { writeFile } from 'node:fs/promises';
-import { type AddressInfo, createServer } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -19,17 +18,9 @@ import {
 import { recordConfigMap } from '../../scripts/deploy/objects.ts';
 import { renderManifests } from '../../scripts/render/manifests.ts';
 import { ensureTool, PROJECT_ROOT } from '../../scripts/tools/helm.ts';
-import { run, withTempDir } from '../support/run.ts';
+import { freePort, run, withTempDir } from '../support/run.ts';
 
 const CHART = path.join(PROJECT_ROOT, 'test', 'fixtures', 'charts', 'deploy-demo');
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Every kubectl step of a first deploy (with namespace creation and wait) and of an undeploy. */
 async function allSteps(): Promise<KubectlStep[]> {
@@ -66,7 +57,7 @@ describe('real kubectl accepts the exact invocations (offline)', () => {
         'apply', 'get', 'apply', 'apply', 'apply', 'rollout', 'rollout', 'get', 'delete', 'delete',
       ]); // biome-ignore format: the sequence reads best on one line
       await withTempDir(async (dir) => {
-        const port = await closedPort();
+        const port = await freePort();
         const kubeconfig = path.join(dir, 'kubeconfig');
         await writeFile(
           kubeconfig,

@@ -4,14 +4,13 @@
  * itself produces for the same archive.
  */
 import { cp, mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
-import { type AddressInfo, createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PipelineError } from '../../scripts/errors.ts';
 import { pushChartToOci } from '../../scripts/publish/oci/push.ts';
 import { PROJECT_ROOT } from '../../scripts/tools/helm.ts';
 import { type RunningRegistry, startRegistry } from '../support/docker-registry.ts';
-import { HELM_MAJORS, helm, withTempDir } from '../support/run.ts';
+import { freePort, HELM_MAJORS, helm, withTempDir } from '../support/run.ts';
 
 const FIXTURE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'charts', 'oci-demo');
 const MANIFEST_ACCEPT = { Accept: 'application/vnd.oci.image.manifest.v1+json' };
@@ -33,15 +32,6 @@ async function packageFixture(
   const when = new Date('2024-05-01T12:00:00Z');
   await utimes(tgz, when, when);
   return tgz;
-}
-
-/** A port nothing listens on: bound by us, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function manifestDigest(registry: string, repo: string, tag: string): Promise<string | undefined> {
@@ -223,7 +213,7 @@ describe('pushChartToOci against docker-registry', () => {
   it('reports an unreachable registry and a non-chart file clearly', async () => {
     await withTempDir(async (work) => {
       const tgz = await packageFixture(work);
-      const closed = await closedPort();
+      const closed = await freePort();
       await expect(pushChartToOci(tgz, `oci://127.0.0.1:${closed}/x`, { plainHttp: true })).rejects.toThrow(
         `cannot reach OCI registry http://127.0.0.1:${closed}: GET /v2/x/oci-demo/manifests/0.1.0: ECONNREFUSED`,
       );

@@ -1,6 +1,7 @@
 /** Runs the real binaries the tests compare against: our CLI, helm v3/v4, kubectl. */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type HelmMajor, PROJECT_ROOT, toolPath } from '../../scripts/tools/helm.ts';
@@ -85,4 +86,20 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A TCP port on 127.0.0.1 that nothing listens on right now: bound by us, then released. Good for a
+ * server the test starts next, or as a "connection refused" target.
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
 }
