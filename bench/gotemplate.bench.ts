@@ -6,9 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { renderTemplates } from '../scripts/render/gotemplate/engine.ts';
-import { parseHelmYaml } from '../scripts/render/gotemplate/yaml-load.ts';
-import { ensureTool } from '../scripts/tools/helm.ts';
+import { renderTemplates } from '../src/gotemplate/engine.ts';
+import { parseHelmYaml } from '../src/gotemplate/yaml-load.ts';
+import { ensureTool } from '../src/tools/helm.ts';
 
 const OUR_RUNS = 200;
 const HELM_RUNS = 5;

@@ -14,9 +14,9 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { CORE_SCHEMA, load } from 'js-yaml';
-import { entryFor, type IndexEntry, newIndex, serializeIndex } from '../scripts/index/index-file.ts';
-import { packageChart } from '../scripts/package/package.ts';
-import { ensureTool, PROJECT_ROOT } from '../scripts/tools/helm.ts';
+import { entryFor, type IndexEntry, newIndex, serializeIndex } from '../src/helm/repo/index-file.ts';
+import { packageChart } from '../src/stages/package/package.ts';
+import { ensureTool, PROJECT_ROOT } from '../src/tools/helm.ts';
 
 const CLI = process.env.VINEYARD_CHARTS_CLI ?? path.join(PROJECT_ROOT, 'bin', 'vineyard-charts.mjs');
 const RUNS = 3;

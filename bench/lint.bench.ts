@@ -7,8 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { lintCharts } from '../scripts/lint/lint.ts';
-import { ensureTool, PROJECT_ROOT } from '../scripts/tools/helm.ts';
+import { lintCharts } from '../src/stages/lint/lint.ts';
+import { ensureTool, PROJECT_ROOT } from '../src/tools/helm.ts';
 
 const CLI = path.join(PROJECT_ROOT, 'bin', 'vineyard-charts.mjs');
 const vineyard = path.join(PROJECT_ROOT, 'charts-out', 'vineyard');

@@ -4,7 +4,7 @@
  * and kept permissive only where Kubernetes itself is (objects we do not own may grow fields).
  * No remote $ref: helm must validate offline.
  */
-import type { JsonSchema } from '../scripts/render/model.ts';
+import type { JsonSchema } from '../src/model/model.ts';
 
 /** resource.Quantity: a string like "100m", "1.5Gi", "1e3", or a plain number. */
 export const QUANTITY_PATTERN =

@@ -1,4 +1,4 @@
-import type { ChartDefinition } from '../../scripts/render/chart-source.ts';
+import type { ChartDefinition } from '../../src/model/chart-source.ts';
 import { chart } from './chart.ts';
 import { values } from './values.ts';
 

@@ -4,7 +4,7 @@
  * `VineyardValues` type are generated from it.
  */
 
-import { type ValueOf, v } from '../../scripts/render/model.ts';
+import { type ValueOf, v } from '../../src/model/model.ts';
 import * as k8s from '../k8s-schemas.ts';
 
 /** vineyardd's --size: a number with an optional decimal or binary suffix (1024000, 1024M, 1G, 8Gi). */

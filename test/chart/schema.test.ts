@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { renderManifests } from '../../scripts/render/manifests.ts';
+import { renderManifests } from '../../src/stages/render/manifests.ts';
 import { CHART_DIR, FIXTURES } from '../support/chart.ts';
 import { HELM_MAJORS, helm, withTempDir } from '../support/run.ts';
 

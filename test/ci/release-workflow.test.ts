@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../scripts/tools/helm.ts';
+import { PROJECT_ROOT } from '../../src/tools/helm.ts';
 
 const WORKFLOW = path.join(PROJECT_ROOT, '.github', 'workflows', 'release.yml');
 const text = readFileSync(WORKFLOW, 'utf8');

@@ -6,9 +6,9 @@
 import path from 'node:path';
 import { loadAll } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { deploy, kubectlRunner, undeploy } from '../../scripts/deploy/deploy.ts';
-import { renderManifests } from '../../scripts/render/manifests.ts';
-import { PROJECT_ROOT } from '../../scripts/tools/helm.ts';
+import { deploy, kubectlRunner, undeploy } from '../../src/stages/deploy/deploy.ts';
+import { renderManifests } from '../../src/stages/render/manifests.ts';
+import { PROJECT_ROOT } from '../../src/tools/helm.ts';
 import { type KubectlCall, makeKubectlShim } from '../support/kubectl-shim.ts';
 import { cli, withTempDir } from '../support/run.ts';
 

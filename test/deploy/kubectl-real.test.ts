@@ -14,10 +14,10 @@ import {
   planRunner,
   type StepRunner,
   undeploy,
-} from '../../scripts/deploy/deploy.ts';
-import { recordConfigMap } from '../../scripts/deploy/objects.ts';
-import { renderManifests } from '../../scripts/render/manifests.ts';
-import { ensureTool, PROJECT_ROOT } from '../../scripts/tools/helm.ts';
+} from '../../src/stages/deploy/deploy.ts';
+import { recordConfigMap } from '../../src/stages/deploy/objects.ts';
+import { renderManifests } from '../../src/stages/render/manifests.ts';
+import { ensureTool, PROJECT_ROOT } from '../../src/tools/helm.ts';
 import { freePort, run, withTempDir } from '../support/run.ts';
 
 const CHART = path.join(PROJECT_ROOT, 'test', 'fixtures', 'charts', 'deploy-demo');

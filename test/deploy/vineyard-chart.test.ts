@@ -5,9 +5,9 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { deploy, type KubectlStep, planRunner } from '../../scripts/deploy/deploy.ts';
-import { renderAll } from '../../scripts/render/command.ts';
-import { renderManifests } from '../../scripts/render/manifests.ts';
+import { deploy, type KubectlStep, planRunner } from '../../src/stages/deploy/deploy.ts';
+import { renderManifests } from '../../src/stages/render/manifests.ts';
+import { renderAll } from '../../src/stages/render/render.ts';
 import { withTempDir } from '../support/run.ts';
 
 describe('deploy plan for chart-src/vineyard', () => {

@@ -5,9 +5,9 @@ import { gzipSync } from 'node:zlib';
 import { CORE_SCHEMA, load } from 'js-yaml';
 import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
-import { parseIndex, serializeIndex } from '../../scripts/index/index-file.ts';
-import { fastParseYaml } from '../../scripts/index/index-yaml.ts';
-import { PROJECT_ROOT } from '../../scripts/tools/helm.ts';
+import { parseIndex, serializeIndex } from '../../src/helm/repo/index-file.ts';
+import { fastParseYaml } from '../../src/helm/repo/index-yaml.ts';
+import { PROJECT_ROOT } from '../../src/tools/helm.ts';
 import { cli, HELM_MAJORS, helm, withTempDir } from '../support/run.ts';
 import { serveDirectory } from '../support/static-server.ts';
 

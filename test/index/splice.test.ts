@@ -15,10 +15,10 @@ import {
   newIndex,
   parseIndex,
   serializeIndex,
-} from '../../scripts/index/index-file.ts';
-import { spliceMerge } from '../../scripts/index/index-splice.ts';
-import { fastParseYaml } from '../../scripts/index/index-yaml.ts';
-import { PROJECT_ROOT } from '../../scripts/tools/helm.ts';
+} from '../../src/helm/repo/index-file.ts';
+import { spliceMerge } from '../../src/helm/repo/index-splice.ts';
+import { fastParseYaml } from '../../src/helm/repo/index-yaml.ts';
+import { PROJECT_ROOT } from '../../src/tools/helm.ts';
 import { cli, HELM_MAJORS, helm, withTempDir } from '../support/run.ts';
 import { serveDirectory } from '../support/static-server.ts';
 

@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { API_LIFECYCLE } from '../../scripts/lint/apilifecycle.ts';
+import { API_LIFECYCLE } from '../../src/stages/lint/apilifecycle.ts';
 import { HELM_MAJORS, helm, withTempDir } from '../support/run.ts';
 
 const entries = API_LIFECYCLE.flatMap((l) => l.kinds.map((kind) => ({ ...l, kind })));

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lintCharts } from '../../scripts/lint/lint.ts';
-import { PROJECT_ROOT } from '../../scripts/tools/helm.ts';
+import { lintCharts } from '../../src/stages/lint/lint.ts';
+import { PROJECT_ROOT } from '../../src/tools/helm.ts';
 import { cli, helm } from '../support/run.ts';
 import { CORPUS_DIR } from './corpus.ts';
 

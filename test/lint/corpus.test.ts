@@ -4,9 +4,9 @@
  */
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lintCharts } from '../../scripts/lint/lint.ts';
-import { type Finding, RULES, SEVERITY_RANK, type Severity } from '../../scripts/lint/model.ts';
-import type { HelmMajor } from '../../scripts/tools/helm.ts';
+import { lintCharts } from '../../src/stages/lint/lint.ts';
+import { type Finding, RULES, SEVERITY_RANK, type Severity } from '../../src/stages/lint/model.ts';
+import type { HelmMajor } from '../../src/tools/helm.ts';
 import { HELM_MAJORS, helm, withTempDir } from '../support/run.ts';
 import { BASE, CLEAN, CORPUS_DIR, DEFECTS } from './corpus.ts';
 

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lintCharts } from '../../scripts/lint/lint.ts';
+import { lintCharts } from '../../src/stages/lint/lint.ts';
 import { cli, helm } from '../support/run.ts';
 import { BASE, CORPUS_DIR } from './corpus.ts';
 

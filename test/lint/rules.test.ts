@@ -7,10 +7,10 @@ import {
   SCHEMA_SETS,
   schemaSetFor,
   validatorFor,
-} from '../../scripts/lint/kubeschema.ts';
-import { imageTag, lintPractices } from '../../scripts/lint/practices.ts';
-import type { K8sObject, RenderedDoc } from '../../scripts/lint/templates.ts';
-import { scanKeys } from '../../scripts/lint/values.ts';
+} from '../../src/stages/lint/kubeschema.ts';
+import { imageTag, lintPractices } from '../../src/stages/lint/practices.ts';
+import type { K8sObject, RenderedDoc } from '../../src/stages/lint/templates.ts';
+import { scanKeys } from '../../src/stages/lint/values.ts';
 
 const doc = (obj: K8sObject): RenderedDoc => ({
   file: 'c/templates/x.yaml',

@@ -6,8 +6,8 @@ import { load } from 'js-yaml';
 import * as openpgp from 'openpgp';
 import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
-import { readChartArchive } from '../../scripts/chart/archive.ts';
-import { PROJECT_ROOT } from '../../scripts/tools/helm.ts';
+import { readChartArchive } from '../../src/helm/chart/archive.ts';
+import { PROJECT_ROOT } from '../../src/tools/helm.ts';
 import { cli, HELM_MAJORS, helm, withTempDir } from '../support/run.ts';
 
 const FIXTURE = path.join(PROJECT_ROOT, 'test/fixtures/charts/demo');

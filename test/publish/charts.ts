@@ -1,7 +1,7 @@
 /** Test charts: a tiny but real chart, packaged by our `package` stage, in as many versions as needed. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { packageChart } from '../../scripts/package/package.ts';
+import { packageChart } from '../../src/stages/package/package.ts';
 
 export async function writeChartDir(root: string, name: string, version: string): Promise<string> {
   const dir = path.join(root, 'src', `${name}-${version}`, name);

@@ -11,8 +11,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publishCharts } from '../../scripts/publish/publish.ts';
-import { startServer } from '../../scripts/serve/server.ts';
+import { publishCharts } from '../../src/stages/publish/publish.ts';
+import { startServer } from '../../src/stages/serve/server.ts';
 import { CLI, cli, HELM_MAJORS, helm } from '../support/run.ts';
 import { makeChart, writeChartDir } from './charts.ts';
 
@@ -94,7 +94,7 @@ describe('publish to a directory, and serve it', () => {
     const other = path.join(work, 'changed');
     const dir = await writeChartDir(other, 'imm', '1.0.0');
     await writeFile(path.join(dir, 'values.yaml'), 'greeting: changed\n');
-    const { packageChart } = await import('../../scripts/package/package.ts');
+    const { packageChart } = await import('../../src/stages/package/package.ts');
     const changed = await packageChart(dir, { outDir: path.join(other, 'out') });
     const refused = await cli(['publish', changed.file, '--to', `file://${repo}`]);
     expect(refused.code).toBe(1);

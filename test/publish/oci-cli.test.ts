@@ -2,7 +2,7 @@
 import { cp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../scripts/tools/helm.ts';
+import { PROJECT_ROOT } from '../../src/tools/helm.ts';
 import { type RunningRegistry, startRegistry } from '../support/docker-registry.ts';
 import { cli, helm, withTempDir } from '../support/run.ts';
 

@@ -6,9 +6,9 @@
 import { cp, mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PipelineError } from '../../scripts/errors.ts';
-import { pushChartToOci } from '../../scripts/publish/oci/push.ts';
-import { PROJECT_ROOT } from '../../scripts/tools/helm.ts';
+import { PipelineError } from '../../src/errors.ts';
+import { pushChartToOci } from '../../src/helm/oci/push.ts';
+import { PROJECT_ROOT } from '../../src/tools/helm.ts';
 import { type RunningRegistry, startRegistry } from '../support/docker-registry.ts';
 import { freePort, HELM_MAJORS, helm, withTempDir } from '../support/run.ts';
 

@@ -4,7 +4,7 @@
  * the 16 processes alive across rounds lets every round start all of them at the same instant.
  */
 import { createInterface } from 'node:readline';
-import { publishCharts } from '../../scripts/publish/publish.ts';
+import { publishCharts } from '../../src/stages/publish/publish.ts';
 
 interface Job {
   files: string[];

@@ -9,7 +9,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { load } from 'js-yaml';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publishCharts } from '../../scripts/publish/publish.ts';
+import { publishCharts } from '../../src/stages/publish/publish.ts';
 import { cli } from '../support/run.ts';
 import { makeChart } from './charts.ts';
 

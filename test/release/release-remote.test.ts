@@ -13,7 +13,7 @@ import path from 'node:path';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureTool, PROJECT_ROOT } from '../../scripts/tools/helm.ts';
+import { ensureTool, PROJECT_ROOT } from '../../src/tools/helm.ts';
 import { s3Client, s3Env } from '../publish/repo-check.ts';
 import { copyChartSources } from '../support/chart-sources.ts';
 import { type RunningRegistry, startRegistry } from '../support/docker-registry.ts';

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '../../scripts/serve/server.ts';
-import { ensureTool, PROJECT_ROOT } from '../../scripts/tools/helm.ts';
+import { startServer } from '../../src/stages/serve/server.ts';
+import { ensureTool, PROJECT_ROOT } from '../../src/tools/helm.ts';
 import { copyChartSources } from '../support/chart-sources.ts';
 import { cli, HELM_MAJORS, helm } from '../support/run.ts';
 

@@ -3,7 +3,7 @@
  * (v3.17 and v4.1) and our `manifests` produce the same documents (parsed YAML, deep-equal).
  */
 import { describe, expect, it } from 'vitest';
-import { renderManifests } from '../../scripts/render/manifests.ts';
+import { renderManifests } from '../../src/stages/render/manifests.ts';
 import { CHART_DIR, FIXTURES, helmTemplate, type K8sObject, keyOf } from '../support/chart.ts';
 import { cli, HELM_MAJORS, withTempDir } from '../support/run.ts';
 

@@ -7,8 +7,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderTemplates } from '../../scripts/render/gotemplate/engine.ts';
-import { parseHelmYaml } from '../../scripts/render/gotemplate/yaml-load.ts';
+import { renderTemplates } from '../../src/gotemplate/engine.ts';
+import { parseHelmYaml } from '../../src/gotemplate/yaml-load.ts';
 import { HELM_MAJORS, helm, withTempDir } from '../support/run.ts';
 
 const OVERRIDES = path.join(import.meta.dirname, '../fixtures/gotemplate/helm-create-overrides.yaml');

@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderTemplates } from '../../scripts/render/gotemplate/engine.ts';
+import { renderTemplates } from '../../src/gotemplate/engine.ts';
 import { HELM_MAJORS, helm, withTempDir } from '../support/run.ts';
 
 const FILES: Record<string, string> = {

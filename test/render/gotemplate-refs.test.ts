@@ -1,6 +1,6 @@
 /** valueReferences: static `.Values` paths with the dot tracked through with/range/define. */
 import { describe, expect, it } from 'vitest';
-import { TemplateError, valueReferences } from '../../scripts/render/gotemplate/engine.ts';
+import { TemplateError, valueReferences } from '../../src/gotemplate/engine.ts';
 
 const TEMPLATE = `{{- define "x.helper" -}}
 {{ .Values.fromDefine.a }}

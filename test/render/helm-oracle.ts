@@ -6,9 +6,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as yaml from 'js-yaml';
-import { renderTemplates } from '../../scripts/render/gotemplate/engine.ts';
-import { parseHelmYaml } from '../../scripts/render/gotemplate/yaml-load.ts';
-import type { HelmMajor } from '../../scripts/tools/helm.ts';
+import { renderTemplates } from '../../src/gotemplate/engine.ts';
+import { parseHelmYaml } from '../../src/gotemplate/yaml-load.ts';
+import type { HelmMajor } from '../../src/tools/helm.ts';
 import { helm, withTempDir } from '../support/run.ts';
 
 export const CHART = 'probe';

@@ -1,10 +1,10 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../scripts/errors.ts';
-import { loadChartSource } from '../../scripts/render/chart-source.ts';
-import { chartFiles } from '../../scripts/render/render.ts';
-import { PROJECT_ROOT } from '../../scripts/tools/helm.ts';
+import { InputError } from '../../src/errors.ts';
+import { loadChartSource } from '../../src/model/chart-source.ts';
+import { chartFiles } from '../../src/stages/render/render.ts';
+import { PROJECT_ROOT } from '../../src/tools/helm.ts';
 import { cli, withTempDir } from '../support/run.ts';
 
 const SRC = path.join(PROJECT_ROOT, 'chart-src', 'vineyard');
@@ -63,7 +63,7 @@ describe('render', () => {
     const files = chartFiles(src);
     const valuesYaml = files.get('values.yaml') ?? '';
     const readme = files.get('README.md') ?? '';
-    const { walkModel } = await import('../../scripts/render/model.ts');
+    const { walkModel } = await import('../../src/model/model.ts');
     for (const [p, node] of walkModel(src.values)) {
       expect(valuesYaml).toContain(`# -- ${node.doc}`);
       if (node.kind === 'leaf') expect(readme).toContain(`| \`${p.join('.')}\` |`);
@@ -90,7 +90,7 @@ describe('render', () => {
       const chartDir = path.join(dir, 'src', 'demo');
       await mkdir(path.join(chartDir, 'templates'), { recursive: true });
       await writeFile(path.join(dir, 'package.json'), '{"type":"module"}');
-      const model = path.join(PROJECT_ROOT, 'scripts', 'render', 'model.ts');
+      const model = path.join(PROJECT_ROOT, 'src', 'model', 'model.ts');
       await writeFile(
         path.join(chartDir, 'index.ts'),
         `import { v } from ${JSON.stringify(model)};\nexport default { chart: { apiVersion: 'v2', name: 'demo', version: '0.1.0' }, values: { replicas: v.integer(1, 'Replicas.') } };\n`,

@@ -1,12 +1,12 @@
 /** Copies of chart-src/ outside the checkout, for tests that must change a chart without touching ours. */
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../scripts/tools/helm.ts';
+import { PROJECT_ROOT } from '../../src/tools/helm.ts';
 
 export const CHART_SRC = path.join(PROJECT_ROOT, 'chart-src');
 
 /**
- * Copies chart-src/ to `root/name`, making its imports of scripts/ absolute, then lets `edit` change the
+ * Copies chart-src/ to `root/name`, making its imports of src/ absolute, then lets `edit` change the
  * vineyard chart directory of the copy. Returns the copy's root (a `--src` for render/release).
  */
 export async function copyChartSources(
@@ -19,7 +19,7 @@ export async function copyChartSources(
   for (const f of ['k8s-schemas.ts', ...['index.ts', 'values.ts', 'chart.ts'].map((f) => `vineyard/${f}`)]) {
     const file = path.join(dir, f);
     const text = await readFile(file, 'utf8');
-    await writeFile(file, text.replace(/'(\.\.\/)+scripts\//g, `'${PROJECT_ROOT}/scripts/`));
+    await writeFile(file, text.replace(/'(\.\.\/)+src\//g, `'${PROJECT_ROOT}/src/`));
   }
   // Outside the project no package.json says these .ts files are ES modules.
   await writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n');

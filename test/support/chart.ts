@@ -2,8 +2,8 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import * as yaml from 'js-yaml';
-import type { HelmMajor } from '../../scripts/tools/helm.ts';
-import { PROJECT_ROOT } from '../../scripts/tools/helm.ts';
+import type { HelmMajor } from '../../src/tools/helm.ts';
+import { PROJECT_ROOT } from '../../src/tools/helm.ts';
 import { helm } from './run.ts';
 
 export const CHART_DIR = path.join(PROJECT_ROOT, 'charts-out', 'vineyard');

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type HelmMajor, PROJECT_ROOT, toolPath } from '../../scripts/tools/helm.ts';
+import { type HelmMajor, PROJECT_ROOT, toolPath } from '../../src/tools/helm.ts';
 
 export interface RunResult {
   code: number;

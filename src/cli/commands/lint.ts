@@ -1,0 +1,99 @@
+/** `vineyard-charts lint`: CLI wiring; the rules live in the sibling modules, the driver in lint.ts. */
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.ts';
+import { RULES } from '../../stages/lint/model.ts';
+
+interface LintFlags {
+  strict?: boolean;
+  json?: boolean;
+  kubeVersion?: string;
+  against?: string;
+  values?: string[];
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function register(program: Command): void {
+  program
+    .command('lint')
+    .summary("check charts with helm's rules, the Kubernetes API schema and best practices")
+    .description(
+      [
+        'Lint chart directories or packaged CHART.tgz files, with no helm binary:',
+        '- helm lint rules with helm severities: Chart.yaml, values.yaml and its',
+        '  schema, template extensions, rendering, YAML, indentation, names,',
+        '  selectors, deprecated apiVersions, crds/;',
+        '- every rendered manifest (chart defaults and every fixture values file)',
+        '  validated against the Kubernetes API schema of each Kubernetes version',
+        "  the chart's kubeVersion admits (window 1.25-1.36), unknown fields and",
+        '  int/string typing included; apiVersions removed in a version: error;',
+        '- workload best practices; values documented (`# --`), defaults and',
+        '  fixtures valid, values.schema.json valid draft-07 JSON Schema;',
+        '- with --against: version bump and fields Kubernetes cannot update in place.',
+        '',
+        'Kubernetes schemas come from npm: kubernetes-models@4.4.2 (Kubernetes',
+        '1.27.1, used for 1.25-1.27), @4.5.1 (1.33.0, for 1.28-1.33) and @5.1.0',
+        '(1.36.0, for 1.34-1.36). npm ships no schema per minor: a field added in',
+        '1.30 is only known from the 1.33 schema on. API removals come from a table.',
+        '',
+        'A best-practice rule is waived for one object by the annotation',
+        '  vineyard-charts.lint/exempt-<rule-id>: "<reason>"',
+        'on the object or its pod template; an empty reason is itself an error.',
+        '',
+        'Output: one line per finding `file: path: rule-id SEVERITY message`, then a',
+        'summary line. Exit 0 clean, 1 findings at or above ERROR (WARNING with',
+        '--strict), 2 usage error.',
+        '',
+        'Default targets: each directory of charts-out/ holding a Chart.yaml',
+        '(charts-out/repo is skipped), with the fixtures in test/fixtures/values/.',
+        'Explicit targets use their own ci/*.yaml plus any --values.',
+      ].join('\n'),
+    )
+    .argument('[targets...]', 'chart directories or .tgz archives (default: charts in charts-out/)')
+    .option('--strict', 'fail on warnings too (like helm lint --strict)')
+    .option('--json', 'print {findings, summary} as JSON (schemas/lint-report.schema.json) instead of text')
+    .option('--kube-version <X.Y>', 'check only this Kubernetes version instead of every admitted one')
+    .option('--against <INDEX>', 'published index.yaml (file or http(s) URL) for the release checks')
+    .option('--values <FILE|DIR>', 'fixture values file or directory of them (repeatable)', collect)
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  vineyard-charts lint\n' +
+        '  vineyard-charts lint --strict charts-out/vineyard --values test/fixtures/values\n' +
+        '  vineyard-charts lint charts-out/packages/vineyard-0.2.0.tgz --kube-version 1.31\n' +
+        '  vineyard-charts lint --strict --against https://charts.example.com/index.yaml\n' +
+        '  vineyard-charts lint --json > lint.json\n\n' +
+        'Rules (id, default severity, * = also checked by helm lint):\n' +
+        Object.entries(RULES)
+          .map(([id, r]) => `  ${id.padEnd(30)}${r.severity.padEnd(8)}${r.helm ? '*' : ' '} ${r.summary}`)
+          .join('\n'),
+    )
+    .action(async (targets: string[], flags: LintFlags) => {
+      const { defaultTargets } = await import('../../stages/lint/load.ts');
+      const { lintCharts } = await import('../../stages/lint/lint.ts');
+      const { formatJson, formatText } = await import('../../stages/lint/report.ts');
+      if (flags.kubeVersion && !/^v?1\.\d+(\.\d+)?$/.test(flags.kubeVersion)) {
+        throw new UsageError(`--kube-version ${flags.kubeVersion}: expected 1.<minor>, e.g. 1.31`);
+      }
+      let fixtures = flags.values ?? [];
+      if (targets.length === 0) {
+        targets = await defaultTargets('charts-out');
+        if (targets.length === 0)
+          throw new UsageError(
+            'no chart directories in charts-out/ (run `vineyard-charts render` first) and no targets given',
+          );
+        if (fixtures.length === 0 && existsSync('test/fixtures/values')) fixtures = ['test/fixtures/values'];
+      }
+      for (const v of fixtures)
+        if (!existsSync(v)) throw new UsageError(`--values ${v}: no such file or directory`);
+      const { findings, summary } = await lintCharts(targets, {
+        strict: flags.strict,
+        kubeVersion: flags.kubeVersion,
+        against: flags.against,
+        fixtures,
+      });
+      process.stdout.write(flags.json ? formatJson(findings, summary) : formatText(findings, summary));
+      process.exitCode = summary.failed ? 1 : 0;
+    });
+}

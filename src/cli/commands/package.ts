@@ -1,0 +1,92 @@
+/** `vineyard-charts package`: CLI wiring only; the work is in package.ts and sign.ts. */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { InputError, UsageError } from '../../errors.ts';
+
+interface PackageFlags {
+  out: string;
+  sign?: boolean;
+  key?: string;
+  keyring?: string;
+  passphraseFile?: string;
+}
+
+async function readInput(file: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    throw new InputError(
+      file,
+      '',
+      `cannot read ${what}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    );
+  }
+}
+
+async function runPackage(dirs: string[], flags: PackageFlags): Promise<void> {
+  if (flags.sign && (!flags.key || !flags.keyring))
+    throw new UsageError('--sign needs --key NAME and --keyring FILE');
+  if (!flags.sign && (flags.key || flags.keyring || flags.passphraseFile)) {
+    throw new UsageError('--key, --keyring and --passphrase-file only make sense with --sign');
+  }
+  const { archiveFileName, buildChartArchive, signArchive } = await import('../../stages/package/package.ts');
+  const { writeFileAtomic } = await import('../../util/atomic-write.ts');
+  const { sha256Hex } = await import('../../helm/chart/archive.ts');
+  const keyring = flags.sign && flags.keyring ? await readInput(flags.keyring, 'keyring') : undefined;
+  const passphrase = flags.passphraseFile
+    ? (await readInput(flags.passphraseFile, 'passphrase file')).toString('utf8').replace(/\r?\n$/, '')
+    : undefined;
+
+  // Build (and sign) everything before writing anything, so a bad chart leaves no partial output.
+  const outputs: { file: string; data: Buffer | string; digest?: string }[] = [];
+  for (const dir of dirs) {
+    const { bytes, metadata } = await buildChartArchive(dir);
+    const file = path.join(flags.out, archiveFileName(metadata));
+    outputs.push({ file, data: bytes, digest: sha256Hex(bytes) });
+    if (keyring && flags.keyring && flags.key) {
+      const prov = await signArchive(bytes, path.basename(file), metadata, {
+        keyring,
+        keyringFile: flags.keyring,
+        keyName: flags.key,
+        passphrase,
+      });
+      outputs.push({ file: `${file}.prov`, data: prov });
+    }
+  }
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(flags.out, { recursive: true });
+  for (const out of outputs) {
+    await writeFileAtomic(out.file, out.data);
+    process.stdout.write(out.digest ? `${out.file}  sha256:${out.digest}\n` : `${out.file}\n`);
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('package')
+    .summary('package chart directories into reproducible .tgz archives (optionally signed)')
+    .description(
+      'Package each CHART_DIR into <out>/<name>-<version>.tgz, the layout helm expects (Chart.yaml first,\n' +
+        '.helmignore honoured, regular files only, mode 0644, uid/gid 0).\n\n' +
+        'The archive is reproducible: file times come from $SOURCE_DATE_EPOCH, else the last git commit\n' +
+        'touching the chart directory, else 2000-01-01; the gzip header is fixed. The same sources give\n' +
+        'the same sha256 on any machine.\n\n' +
+        'With --sign, also writes <archive>.prov (helm provenance: OpenPGP clearsigned), which\n' +
+        '`helm verify` accepts.',
+    )
+    .argument('[CHART_DIR...]', 'chart directories to package', ['charts-out/vineyard'])
+    .option('-o, --out <DIR>', 'output directory', 'charts-out/packages')
+    .option('--sign', 'write a .prov provenance file next to each archive')
+    .option('--key <NAME>', 'user ID (or unique part of one) of the signing key')
+    .option('--keyring <FILE>', 'secret keyring holding the key (binary or ASCII-armored)')
+    .option('--passphrase-file <FILE>', 'file holding the passphrase of an encrypted key')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  vineyard-charts package                                  # charts-out/vineyard -> charts-out/packages\n' +
+        '  SOURCE_DATE_EPOCH=1700000000 vineyard-charts package ./mychart --out dist\n' +
+        '  vineyard-charts package ./mychart --sign --key "Release Bot" --keyring secring.gpg',
+    )
+    .action((dirs: string[], flags: PackageFlags) => runPackage(dirs, flags));
+}

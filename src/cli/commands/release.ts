@@ -1,0 +1,194 @@
+/** `vineyard-charts release`: CLI wiring and output; the orchestration lives in release.ts. */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { InputError, UsageError } from '../../errors.ts';
+import { CHART_SRC, CHARTS_OUT, DEFAULT_PORT } from '../../paths.ts';
+import type { PublishSummary } from '../../stages/publish/publish.ts';
+import type { ReleaseSummary, TargetPlan } from '../../stages/release/release.ts';
+import type { OciPublishSummary } from '../../targets/oci.ts';
+import { redactSecrets } from '../../targets/redact.ts';
+
+interface ReleaseFlags {
+  to?: string[];
+  local?: boolean;
+  src: string;
+  out: string;
+  dryRun?: boolean;
+  json?: boolean;
+  strict: boolean;
+  values?: string[];
+  sign?: boolean;
+  key?: string;
+  keyring?: string;
+  passphraseFile?: string;
+  plainHttp?: boolean;
+  endpoint?: string;
+  pathStyle?: boolean;
+  region?: string;
+  baseUrl?: string;
+  singleWriter?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function isOci(r: PublishSummary | OciPublishSummary): r is OciPublishSummary {
+  return 'charts' in r;
+}
+
+function describeResult(plan: TargetPlan): string[] {
+  const r = plan.result;
+  if (!r) return ['  nothing to publish'];
+  if (isOci(r)) {
+    return r.charts.map((c) => `  ${(c.status === 'planned' ? 'would-push' : c.status).padEnd(13)} ${c.ref}`);
+  }
+  const lines = r.objects.map((o) => `  ${o.action.padEnd(13)} ${o.location}`);
+  lines.push(`  ${r.index.action.padEnd(13)} ${r.index.key} (${r.index.entries} entries)`);
+  for (const a of r.index.added) lines.push(`    + ${a}`);
+  for (const m of r.metadata ?? []) lines.push(`  ${m.action.padEnd(13)} ${m.location}`);
+  return lines;
+}
+
+/** `helm repo add` needs an HTTP URL: for a local directory that is `serve`. */
+export function tryItText(repoDir: string, chartNames: string[]): string {
+  const rel = path.relative(process.cwd(), repoDir);
+  const dir = rel.startsWith('..') || path.isAbsolute(rel) ? repoDir : rel || '.';
+  return [
+    'Try it:',
+    `  npx vineyard-charts serve ${dir} --port ${DEFAULT_PORT}   # in another terminal; Ctrl-C stops it`,
+    `  helm repo add vineyard http://127.0.0.1:${DEFAULT_PORT}`,
+    ...chartNames.map((n) => `  helm install ${n} vineyard/${n}`),
+    '',
+  ].join('\n');
+}
+
+export function formatRelease(s: ReleaseSummary): string {
+  const lines: string[] = [];
+  for (const c of s.charts) lines.push(`${c.name} ${c.version}  ${c.file}  sha256:${c.digest}`);
+  if (!s.ok) {
+    lines.push('release refused, nothing was published:', ...s.refusals.map((r) => `  ${r}`));
+    return `${lines.join('\n')}\n`;
+  }
+  for (const plan of s.targets) {
+    lines.push(`${s.dryRun ? 'plan for' : 'published to'} ${plan.to}`);
+    for (const c of plan.charts)
+      if (c.action === 'unchanged') lines.push(`  unchanged     ${c.name} ${c.version} (already published)`);
+    lines.push(...describeResult(plan));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function readPassphrase(file: string): Promise<string> {
+  try {
+    return (await readFile(file, 'utf8')).replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new InputError(file, '', `cannot read passphrase file: ${(err as NodeJS.ErrnoException).code}`);
+  }
+}
+
+async function runRelease(flags: ReleaseFlags): Promise<void> {
+  if (flags.sign && (!flags.key || !flags.keyring))
+    throw new UsageError('--sign needs --key NAME and --keyring FILE');
+  if (!flags.sign && (flags.key || flags.keyring || flags.passphraseFile))
+    throw new UsageError('--key, --keyring and --passphrase-file only make sense with --sign');
+  if (flags.keyring && !existsSync(flags.keyring))
+    throw new InputError(flags.keyring, '', 'keyring file not found');
+  const outRoot = path.resolve(flags.out);
+  const localRepo = path.join(outRoot, 'repo');
+  const targets = flags.to ?? (flags.local ? [`file://${localRepo}`] : []);
+  if (targets.length === 0) throw new UsageError('release: name a target with --to URL, or use --local');
+  let fixtures = flags.values;
+  if (!fixtures && existsSync('test/fixtures/values')) fixtures = ['test/fixtures/values'];
+  const { release } = await import('../../stages/release/release.ts');
+  const summary = await release({
+    srcRoot: path.resolve(flags.src),
+    outRoot,
+    targets,
+    dryRun: flags.dryRun,
+    strict: flags.strict,
+    fixtures,
+    sign:
+      flags.sign && flags.key && flags.keyring
+        ? {
+            key: flags.key,
+            keyringFile: flags.keyring,
+            passphrase: flags.passphraseFile ? await readPassphrase(flags.passphraseFile) : undefined,
+          }
+        : undefined,
+    s3: { endpoint: flags.endpoint, pathStyle: flags.pathStyle, region: flags.region },
+    plainHttp: flags.plainHttp,
+    singleWriter: flags.singleWriter,
+    baseUrl: flags.baseUrl,
+    onProgress: (m) => process.stderr.write(`${redactSecrets(m)}\n`),
+  });
+  const out = flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatRelease(summary);
+  process.stdout.write(redactSecrets(out));
+  const fileTargets = targets.filter((t) => t.startsWith('file://'));
+  if (summary.ok && !summary.dryRun && flags.local && fileTargets.length === 1) {
+    const hint = tryItText(
+      path.resolve(fileTargets[0].slice('file://'.length)),
+      summary.charts.map((c) => c.name),
+    );
+    (flags.json ? process.stderr : process.stdout).write(`\n${hint}`);
+  }
+  if (!summary.ok) process.exitCode = 1;
+}
+
+export function register(program: Command): void {
+  program
+    .command('release')
+    .summary('render, lint, package (sign) and publish every chart, refusing unsafe releases')
+    .description(
+      [
+        'Run render -> lint -> package (-> sign) -> publish for every chart in chart-src/, with',
+        'progress on stderr. Targets: file://DIR, s3://BUCKET[/PREFIX] (index.yaml, the charts and',
+        'artifacthub-repo.yml) and oci://HOST[:PORT]/PATH (helm push layout), any number of --to.',
+        '',
+        'Refused (exit 1, nothing written to any target) when lint fails (--strict by default,',
+        'with the release checks against what each target already publishes: version bump,',
+        'fields Kubernetes cannot update in place), or when a version already published holds',
+        'different content. The same version with the same content is a no-op, so a re-run after',
+        'a failure converges.',
+      ].join('\n'),
+    )
+    .option(
+      '--to <url>',
+      'target repository (repeatable): file://DIR, s3://BUCKET[/PREFIX], oci://HOST/PATH',
+      collect,
+    )
+    .option('--local', 'publish into file://<out>/repo (unless --to is given) and print how to try it')
+    .option('--src <dir>', 'chart sources', CHART_SRC)
+    .option('--out <dir>', 'build output: <out>/<chart>/ and <out>/packages/', CHARTS_OUT)
+    .option('--dry-run', 'print the plan (objects, index entries, OCI tags) and write nothing')
+    .option('--json', 'print a JSON summary on stdout (progress still goes to stderr)')
+    .option('--no-strict', 'let lint warnings through (errors still block)')
+    .option(
+      '--values <FILE|DIR>',
+      'lint fixture values (repeatable; default test/fixtures/values if present)',
+      collect,
+    )
+    .option('--sign', 'sign each package (.prov next to it)')
+    .option('--key <NAME>', 'user ID (or unique part) of the signing key')
+    .option('--keyring <FILE>', 'secret keyring holding the key')
+    .option('--passphrase-file <FILE>', 'file holding the passphrase of an encrypted key')
+    .option('--plain-http', 'oci:// only: HTTP instead of HTTPS (local registries)')
+    .option('--endpoint <url>', 's3:// only: endpoint of an S3-compatible store')
+    .option('--path-style', 's3:// only: path-style addressing')
+    .option('--region <region>', 's3:// only: region')
+    .option('--base-url <url>', 'absolute base URL for chart URLs in index.yaml (default: relative)')
+    .option(
+      '--single-writer',
+      'allow stores that ignore conditional writes: you vouch no other publisher runs',
+    )
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 released (or nothing to do), 1 refused or failed, 2 usage error.\n\n' +
+        'Examples:\n' +
+        '  npm start                                        # = release --local: charts-out/repo\n' +
+        '  vineyard-charts release --to s3://my-charts/stable --dry-run\n' +
+        '  vineyard-charts release --to s3://my-charts/stable --to oci://ghcr.io/v6d-io/charts --json\n' +
+        '  vineyard-charts release --to file://dist/repo --sign --key "Release Bot" --keyring secring.gpg\n',
+    )
+    .action((flags: ReleaseFlags) => runRelease(flags));
+}

@@ -1,0 +1,56 @@
+/**
+ * `vineyard-charts`: one bin, one subcommand per pipeline stage. Each stage registers itself from its
+ * own `command.ts`, so this file only knows the order in which they appear in `--help`.
+ */
+import { Command, CommanderError } from 'commander';
+import { exitCodeOf, InputError, PipelineError, UsageError } from '../errors.ts';
+
+type Register = (program: Command) => void;
+type Loader = () => Promise<{ register: Register }>;
+
+/**
+ * Subcommand -> the module that registers it, in `--help` order. Only the requested stage's module is
+ * loaded, so `index` does not pay for the S3 SDK and `render` does not pay for the lint schemas.
+ */
+const STAGES: [string[], Loader][] = [
+  [['render', 'manifests'], () => import('./commands/render.ts')],
+  [['lint'], () => import('./commands/lint.ts')],
+  [['package'], () => import('./commands/package.ts')],
+  [['index'], () => import('./commands/repo-index.ts')],
+  [['publish'], () => import('./commands/publish.ts')],
+  [['release'], () => import('./commands/release.ts')],
+  [['serve'], () => import('./commands/serve.ts')],
+  [['deploy', 'undeploy'], () => import('./commands/deploy.ts')],
+];
+
+const program = new Command('vineyard-charts')
+  .description(
+    'Build pipeline for the Vineyard Helm chart: render -> lint -> package -> index -> publish.\n' +
+      'Run `vineyard-charts <command> --help` for the options of each stage.',
+  )
+  .version('0.1.0')
+  // Wide enough for the stages' hand-wrapped descriptions (≤ 110 columns) to keep their own line breaks.
+  .configureHelp({ helpWidth: 120 })
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+const requested = process.argv[2];
+const wanted = STAGES.filter(([names]) => names.includes(requested));
+for (const [, load] of wanted.length > 0 ? wanted : STAGES) (await load()).register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // --help and --version end up here with exit code 0; everything else is a usage error.
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else if (err instanceof InputError || err instanceof UsageError || err instanceof PipelineError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exitCode = exitCodeOf(err);
+  } else {
+    process.stderr.write(
+      `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exitCode = 1;
+  }
+}

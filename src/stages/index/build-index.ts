@@ -1,0 +1,123 @@
+/** The I/O half of `index`: find archives, read them safely, merge, write index.yaml atomically. */
+import { isUtf8 } from 'node:buffer';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { InputError, UsageError } from '../../errors.ts';
+import { readChartArchive } from '../../helm/chart/archive.ts';
+import {
+  chartUrl,
+  entryFor,
+  type IndexEntry,
+  mergeEntries,
+  newIndex,
+  parseIndex,
+  serializeIndex,
+} from '../../helm/repo/index-file.ts';
+import { spliceMerge } from '../../helm/repo/index-splice.ts';
+import { writeFileAtomic } from '../../util/atomic-write.ts';
+
+export interface BuildIndexOptions {
+  url?: string;
+  merge?: string;
+  format: 'yaml' | 'json';
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface BuildIndexResult {
+  file: string;
+  added: number;
+  unchanged: number;
+  total: number;
+}
+
+/** `*.tgz` in dir and its direct subdirectories (like helm), as `/`-separated relative paths. */
+export async function findArchives(dir: string): Promise<string[]> {
+  let top: import('node:fs').Dirent[];
+  try {
+    top = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    throw new InputError(
+      dir,
+      '',
+      `cannot read directory: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    );
+  }
+  const found: string[] = [];
+  for (const d of top) {
+    if (d.isFile() && d.name.endsWith('.tgz')) found.push(d.name);
+    else if (d.isDirectory()) {
+      for (const sub of await readdir(path.join(dir, d.name), { withFileTypes: true })) {
+        if (sub.isFile() && sub.name.endsWith('.tgz')) found.push(`${d.name}/${sub.name}`);
+      }
+    }
+  }
+  return found.sort();
+}
+
+function nowFrom(env: NodeJS.ProcessEnv): Date {
+  const sde = env.SOURCE_DATE_EPOCH;
+  if (sde === undefined || sde === '') return new Date();
+  if (!/^\d+$/.test(sde))
+    throw new UsageError(`SOURCE_DATE_EPOCH must be a non-negative integer, got ${JSON.stringify(sde)}`);
+  return new Date(Number(sde) * 1000);
+}
+
+/** The bytes of the index to merge into; undefined when there is none yet. */
+async function readBaseBytes(mergeFile: string): Promise<Buffer | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(mergeFile);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new InputError(mergeFile, '', `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  // Decoding would silently turn bad bytes into U+FFFD; helm refuses such a file, and so do we.
+  if (!isUtf8(bytes)) {
+    let line = 1;
+    for (let start = 0; start < bytes.length; line++) {
+      const nl = bytes.indexOf(10, start);
+      const end = nl < 0 ? bytes.length : nl;
+      if (!isUtf8(bytes.subarray(start, end))) break;
+      start = end + 1;
+    }
+    throw new InputError(mergeFile, `line ${line}`, 'expected UTF-8 text, found an invalid byte sequence');
+  }
+  return bytes;
+}
+
+/** One index entry per archive found in dir; two archives of the same name and version are an error. */
+async function readEntries(dir: string, url: string | undefined, now: Date): Promise<IndexEntry[]> {
+  const entries: IndexEntry[] = [];
+  const seen = new Map<string, string>();
+  for (const rel of await findArchives(dir)) {
+    const file = path.join(dir, rel);
+    const archive = await readChartArchive(await readFile(file), file);
+    const key = `${archive.metadata.name}@${archive.metadata.version}`;
+    const other = seen.get(key);
+    if (other)
+      throw new InputError(file, '', `${key} is also packaged as ${other}; keep one archive per version`);
+    seen.set(key, file);
+    entries.push(entryFor(archive, chartUrl(url, rel), now));
+  }
+  return entries;
+}
+
+export async function buildIndex(dir: string, opts: BuildIndexOptions): Promise<BuildIndexResult> {
+  const now = nowFrom(opts.env ?? process.env);
+  const baseBytes = opts.merge ? await readBaseBytes(opts.merge) : undefined;
+  const entries = await readEntries(dir, opts.url, now);
+  const out = path.join(dir, 'index.yaml');
+  if (opts.merge && baseBytes && opts.format === 'yaml') {
+    // Large indexes: copy untouched chart blocks as they are (see index-splice.ts).
+    const spliced = spliceMerge(baseBytes, opts.merge, entries, now);
+    if (spliced) {
+      await writeFileAtomic(out, spliced.chunks);
+      return { file: out, ...spliced };
+    }
+  }
+  const base = opts.merge && baseBytes ? parseIndex(baseBytes.toString('utf8'), opts.merge) : newIndex(now);
+  const merged = mergeEntries(base, entries, { file: opts.merge, generated: now });
+  await writeFileAtomic(out, serializeIndex(merged.index, opts.format));
+  const total = Object.values(merged.index.entries).reduce((n, list) => n + list.length, 0);
+  return { file: out, added: merged.added.length, unchanged: merged.unchanged.length, total };
+}

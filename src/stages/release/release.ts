@@ -1,0 +1,260 @@
+/**
+ * `release`: render -> lint -> package (-> sign) -> publish for every chart in chart-src/, composed from
+ * the stage modules. Everything that can refuse the release (lint, a version already published with
+ * other content, a content change without a version bump) is decided for every target before anything
+ * is written to any of them, so a refused release leaves every repository exactly as it was.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { UsageError } from '../../errors.ts';
+import { type ChartArchive, readChartArchive } from '../../helm/chart/archive.ts';
+import { isOciUrl } from '../../helm/oci/reference.ts';
+import { type OciPublishSummary, publishChartsToOci } from '../../targets/oci.ts';
+import { openStorage, parseTarget } from '../../targets/registry.ts';
+import type { S3Options } from '../../targets/s3.ts';
+import { writeFileAtomic } from '../../util/atomic-write.ts';
+import { lintCharts } from '../lint/lint.ts';
+import type { Finding } from '../lint/model.ts';
+import { contentChanged } from '../lint/release.ts';
+import type { Summary as LintSummary } from '../lint/report.ts';
+import { archiveFileName, buildChartArchive, signArchive } from '../package/package.ts';
+import { type PublishSummary, publishCharts } from '../publish/publish.ts';
+import { renderAll } from '../render/render.ts';
+import {
+  type PublishedChart,
+  publishedInRegistry,
+  publishedInRepository,
+  writeSnapshot,
+} from './published.ts';
+
+export const ARTIFACTHUB_FILE = 'artifacthub-repo.yml';
+
+export interface ReleaseOptions {
+  srcRoot: string;
+  /** Rendered charts go to `<outRoot>/<chart>/`, packages to `<outRoot>/packages/`. */
+  outRoot: string;
+  targets: string[];
+  dryRun?: boolean;
+  sign?: { key: string; keyringFile: string; passphrase?: string };
+  /** Extra lint fixtures (values files or directories). */
+  fixtures?: string[];
+  /** Lint warnings block the release too (default true). */
+  strict?: boolean;
+  s3?: S3Options;
+  plainHttp?: boolean;
+  singleWriter?: boolean;
+  baseUrl?: string;
+  sourceDateEpoch?: number;
+  onProgress?: (message: string) => void;
+}
+
+export interface ReleasedChart {
+  name: string;
+  version: string;
+  chartDir: string;
+  file: string;
+  digest: string;
+  bytes: number;
+  signed: boolean;
+}
+
+export type ChartAction = 'publish' | 'unchanged' | 'refused';
+
+export interface TargetPlan {
+  to: string;
+  kind: 'repository' | 'oci';
+  charts: { name: string; version: string; published: string[]; action: ChartAction; reason?: string }[];
+  lint: { against: string | null; summary: LintSummary; findings: Finding[] };
+  result?: PublishSummary | OciPublishSummary;
+}
+
+export interface ReleaseSummary {
+  ok: boolean;
+  dryRun: boolean;
+  /** Why nothing was published (empty when ok). */
+  refusals: string[];
+  charts: ReleasedChart[];
+  targets: TargetPlan[];
+}
+
+interface Built {
+  chart: ReleasedChart;
+  archive: ChartArchive;
+  provenance?: string;
+}
+
+/** Same version already published: identical content is a no-op, anything else must be bumped. */
+export function decide(built: ChartArchive, published: PublishedChart | undefined) {
+  const { name, version } = built.metadata;
+  const versions = published?.versions ?? [];
+  const current = published?.current;
+  if (!current) return { name, version, published: versions, action: 'publish' as ChartAction };
+  const changed = contentChanged(built.files, current.archive.files);
+  if (changed.length === 0) return { name, version, published: versions, action: 'unchanged' as ChartAction };
+  const files = `${changed.slice(0, 5).join(', ')}${changed.length > 5 ? ', ...' : ''}`;
+  return {
+    name,
+    version,
+    published: versions,
+    action: 'refused' as ChartAction,
+    reason:
+      `${name} ${version} is already published at ${current.location} with different content (${files}); ` +
+      `a published version is immutable: bump the chart version`,
+  };
+}
+
+async function buildCharts(dirs: string[], opts: ReleaseOptions): Promise<Built[]> {
+  const keyring = opts.sign ? await readFile(opts.sign.keyringFile) : undefined;
+  const out: Built[] = [];
+  for (const chartDir of dirs) {
+    const { bytes, metadata } = await buildChartArchive(chartDir, { sourceDateEpoch: opts.sourceDateEpoch });
+    const file = archiveFileName(metadata);
+    const archive = await readChartArchive(bytes, file);
+    const provenance =
+      opts.sign && keyring
+        ? await signArchive(bytes, file, metadata, {
+            keyring,
+            keyringFile: opts.sign.keyringFile,
+            keyName: opts.sign.key,
+            passphrase: opts.sign.passphrase,
+          })
+        : undefined;
+    const chart = { name: metadata.name, version: metadata.version, chartDir, file, digest: archive.digest };
+    out.push({ chart: { ...chart, bytes: bytes.length, signed: Boolean(provenance) }, archive, provenance });
+  }
+  return out;
+}
+
+async function readPublished(to: string, built: Built[], opts: ReleaseOptions): Promise<PublishedChart[]> {
+  const charts = built.map((b) => ({ name: b.chart.name, version: b.chart.version }));
+  if (isOciUrl(to)) return publishedInRegistry(to, charts, { plainHttp: opts.plainHttp });
+  const storage = await openStorage(parseTarget(to), opts.s3);
+  try {
+    return await publishedInRepository(storage, charts);
+  } finally {
+    if ('destroy' in storage) (storage as { destroy(): void }).destroy();
+  }
+}
+
+async function writePackages(dir: string, built: Built[]): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const files: string[] = [];
+  for (const b of built) {
+    const file = path.join(dir, b.chart.file);
+    await writeFileAtomic(file, b.archive.bytes);
+    if (b.provenance) await writeFileAtomic(`${file}.prov`, b.provenance);
+    files.push(file);
+  }
+  return files;
+}
+
+export async function release(opts: ReleaseOptions): Promise<ReleaseSummary> {
+  if (opts.targets.length === 0) throw new UsageError('release: name at least one --to target (or --local)');
+  for (const to of opts.targets) if (!isOciUrl(to)) parseTarget(to); // usage errors first
+  const progress = opts.onProgress ?? (() => undefined);
+  const work = await mkdtemp(path.join(tmpdir(), 'vineyard-release-'));
+  try {
+    // A dry run renders into a scratch directory too: it writes nothing anywhere.
+    const outRoot = opts.dryRun ? path.join(work, 'out') : opts.outRoot;
+    progress(`[1/5] render ${opts.srcRoot} -> ${outRoot}`);
+    const dirs = await renderAll(opts.srcRoot, outRoot);
+    for (const d of dirs) progress(`  rendered ${d}`);
+    if (dirs.length === 0)
+      throw new UsageError(`${opts.srcRoot}: no chart sources (chart-src/<chart>/index.ts)`);
+
+    progress('[2/5] package');
+    const built = await buildCharts(dirs, opts);
+    for (const b of built)
+      progress(`  ${b.chart.file} sha256:${b.chart.digest}${b.provenance ? ' (signed)' : ''}`);
+
+    progress(`[3/5] lint${opts.strict === false ? '' : ' --strict'} against each target`);
+    const targets: TargetPlan[] = [];
+    const refusals: string[] = [];
+    for (const [i, to] of opts.targets.entries()) {
+      progress(`  reading what ${to} already has`);
+      const published = await readPublished(to, built, opts);
+      const against = await writeSnapshot(path.join(work, `published-${i}`), published);
+      const { findings, summary } = await lintCharts(dirs, {
+        strict: opts.strict ?? true,
+        fixtures: opts.fixtures,
+        against,
+      });
+      progress(
+        `  lint ${against ? `against ${to}` : '(nothing published yet)'}: ${summary.errors} error(s), ${summary.warnings} warning(s)${summary.failed ? ': FAILED' : ''}`,
+      );
+      if (summary.failed) {
+        const blocking = findings.filter((f) => f.severity !== 'INFO');
+        refusals.push(
+          `lint failed for ${to}:\n${blocking.map((f) => `    ${f.file}: ${f.path || '-'}: ${f.rule} ${f.severity} ${f.message}`).join('\n')}`,
+        );
+      }
+      const charts = built.map((b) =>
+        decide(
+          b.archive,
+          published.find((p) => p.name === b.chart.name),
+        ),
+      );
+      for (const c of charts) if (c.reason) refusals.push(`${to}: ${c.reason}`);
+      targets.push({
+        to,
+        kind: isOciUrl(to) ? 'oci' : 'repository',
+        charts,
+        lint: { against: against ? to : null, summary, findings },
+      });
+    }
+    const summary: ReleaseSummary = {
+      ok: refusals.length === 0,
+      dryRun: Boolean(opts.dryRun),
+      refusals,
+      charts: built.map((b) => b.chart),
+      targets,
+    };
+    if (!summary.ok) {
+      progress('[4/5] refused: nothing was written to any target');
+      return summary;
+    }
+
+    const packagesDir = opts.dryRun ? path.join(work, 'packages') : path.join(opts.outRoot, 'packages');
+    progress(`[4/5] write packages to ${packagesDir}`);
+    // Publish from a private staging copy, so a stale .prov left in packages/ is never picked up.
+    await writePackages(packagesDir, built);
+    const staged = await writePackages(path.join(work, 'stage'), built);
+    const artifactHubFile = path.join(opts.srcRoot, ARTIFACTHUB_FILE);
+    const metadataObjects = existsSync(artifactHubFile)
+      ? [{ key: ARTIFACTHUB_FILE, body: await readFile(artifactHubFile), contentType: 'text/yaml' }]
+      : [];
+
+    progress(`[5/5] publish${opts.dryRun ? ' (dry run: plan only)' : ''}`);
+    for (const plan of targets) {
+      const files = staged.filter((_, i) => plan.charts[i].action === 'publish');
+      for (const c of plan.charts)
+        if (c.action === 'unchanged')
+          progress(`  ${plan.to}: ${c.name} ${c.version} already published, same content`);
+      if (plan.kind === 'oci') {
+        if (files.length > 0)
+          plan.result = await publishChartsToOci(files, {
+            to: plan.to,
+            plainHttp: opts.plainHttp,
+            dryRun: opts.dryRun,
+            onProgress: (m) => progress(`  ${m}`),
+          });
+        continue;
+      }
+      if (files.length === 0 && metadataObjects.length === 0) continue;
+      plan.result = await publishCharts(files, {
+        ...opts.s3,
+        to: plan.to,
+        dryRun: opts.dryRun,
+        singleWriter: opts.singleWriter,
+        baseUrl: opts.baseUrl,
+        metadataObjects,
+        onProgress: (m) => progress(`  ${m}`),
+      });
+    }
+    return summary;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

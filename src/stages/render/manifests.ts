@@ -1,0 +1,125 @@
+/**
+ * The second renderer: Kubernetes manifests for given values, without helm. It reads a chart
+ * directory (by default charts-out/vineyard), combines and validates values the way helm does, and
+ * interprets the very templates helm would run.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as yaml from 'js-yaml';
+import { InputError, UsageError } from '../../errors.ts';
+import { renderTemplates } from '../../gotemplate/engine.ts';
+import { finalValues, parseYamlMap, userValues, validateValues } from '../../helm/values/load.ts';
+import { readTemplates } from '../../model/chart-source.ts';
+
+export interface ManifestOptions {
+  chartDir: string;
+  valuesFiles?: string[];
+  set?: string[];
+  release?: string;
+  namespace?: string;
+  /** Leave out `helm test` hooks (what `deploy` wants; `helm template --skip-tests`). */
+  skipTests?: boolean;
+  kubeVersion?: string;
+}
+
+export interface RenderedDocument {
+  /** Template the document came from, e.g. 'vineyard/templates/daemonset.yaml'. */
+  source: string;
+  text: string;
+  object: Record<string, unknown>;
+  isHook: boolean;
+}
+
+export interface ManifestResult {
+  documents: RenderedDocument[];
+  yaml: string;
+}
+
+// helm's install order (pkg/release/util/kind_sorter.go), so `manifests` reads like `helm template`.
+const INSTALL_ORDER = [
+  'PriorityClass', 'Namespace', 'NetworkPolicy', 'ResourceQuota', 'LimitRange', 'PodSecurityPolicy',
+  'PodDisruptionBudget', 'ServiceAccount', 'Secret', 'SecretList', 'ConfigMap', 'StorageClass',
+  'PersistentVolume', 'PersistentVolumeClaim', 'CustomResourceDefinition', 'ClusterRole',
+  'ClusterRoleList', 'ClusterRoleBinding', 'ClusterRoleBindingList', 'Role', 'RoleList', 'RoleBinding',
+  'RoleBindingList', 'Service', 'DaemonSet', 'Pod', 'ReplicationController', 'ReplicaSet', 'Deployment',
+  'HorizontalPodAutoscaler', 'StatefulSet', 'Job', 'CronJob', 'IngressClass', 'Ingress', 'APIService',
+  'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration',
+]; // biome-ignore format: one kind after another reads best as a paragraph
+
+const RELEASE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+function splitDocuments(source: string, text: string): RenderedDocument[] {
+  const docs: RenderedDocument[] = [];
+  for (const chunk of text.split(/^---[ \t]*$/m)) {
+    let object: unknown;
+    try {
+      // loadAll: an empty or comment-only chunk is no document, not an error.
+      object = yaml.loadAll(chunk)[0];
+    } catch (err) {
+      throw new InputError(
+        source,
+        '',
+        `rendered output is not valid YAML: ${(err as Error).message.split('\n')[0]}`,
+      );
+    }
+    if (object === null || object === undefined) continue;
+    if (typeof object !== 'object' || Array.isArray(object)) {
+      throw new InputError(source, '', 'rendered document is not a Kubernetes object');
+    }
+    const annotations = ((object as { metadata?: { annotations?: Record<string, string> } }).metadata
+      ?.annotations ?? {}) as Record<string, string>;
+    docs.push({
+      source,
+      text: chunk.trim(),
+      object: object as Record<string, unknown>,
+      isHook: 'helm.sh/hook' in annotations,
+    });
+  }
+  return docs;
+}
+
+function installRank(doc: RenderedDocument): number {
+  const rank = INSTALL_ORDER.indexOf(String(doc.object.kind));
+  return (doc.isHook ? 1000 : 0) + (rank === -1 ? INSTALL_ORDER.length : rank);
+}
+
+export async function renderManifests(opts: ManifestOptions): Promise<ManifestResult> {
+  const release = opts.release ?? 'vineyard';
+  const namespace = opts.namespace ?? 'default';
+  if (!RELEASE_NAME.test(release) || release.length > 53) {
+    throw new UsageError(
+      `invalid release name "${release}": lowercase DNS-1123 subdomain of at most 53 characters`,
+    );
+  }
+  const chartYamlFile = path.join(opts.chartDir, 'Chart.yaml');
+  const chart = parseYamlMap(await readFile(chartYamlFile, 'utf8').catch(() => ''), chartYamlFile);
+  if (typeof chart.name !== 'string') throw new InputError(chartYamlFile, 'name', 'expected the chart name');
+  const valuesFile = path.join(opts.chartDir, 'values.yaml');
+  const defaults = parseYamlMap(await readFile(valuesFile, 'utf8').catch(() => ''), valuesFile);
+  const user = await userValues(opts.valuesFiles ?? [], opts.set ?? []);
+  const values = finalValues(defaults, user);
+  const schemaFile = path.join(opts.chartDir, 'values.schema.json');
+  const schemaText = await readFile(schemaFile, 'utf8').catch(() => null);
+  if (schemaText !== null) {
+    const source =
+      [...(opts.valuesFiles ?? []), ...(opts.set?.length ? ['--set'] : [])].join(', ') || valuesFile;
+    validateValues(JSON.parse(schemaText), schemaFile, values, source);
+  }
+  const rendered = renderTemplates({
+    templates: await readTemplates(opts.chartDir),
+    chartName: chart.name,
+    chart,
+    values,
+    release: { name: release, namespace, revision: 1, isInstall: true, isUpgrade: false, service: 'Helm' },
+    capabilities: opts.kubeVersion ? { kubeVersion: opts.kubeVersion } : undefined,
+  });
+  const documents = [...rendered]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .flatMap(([source, text]) => splitDocuments(source, text))
+    .filter((doc) => !(opts.skipTests && doc.isHook))
+    .map((doc, i) => ({ doc, i }))
+    .sort((a, b) => installRank(a.doc) - installRank(b.doc) || a.i - b.i)
+    .map(({ doc }) => doc);
+  const text = documents.map((doc) => `---\n# Source: ${doc.source}\n${doc.text}\n`).join('');
+  return { documents, yaml: text };
+}
