@@ -17,7 +17,7 @@ const chart = existsSync(path.join(vineyard, 'Chart.yaml'))
   : path.join(PROJECT_ROOT, 'test/fixtures/lint-corpus/ok-base');
 const fixtureDir = path.join(
   PROJECT_ROOT,
-  chart === vineyard ? 'test/fixtures/values' : 'test/fixtures/lint-corpus/ok-ci-fixture/ci',
+  chart === vineyard ? 'chart-src/vineyard/ci' : 'test/fixtures/lint-corpus/ok-ci-fixture/ci',
 );
 const fixtures = existsSync(fixtureDir)
   ? readdirSync(fixtureDir)

@@ -2,6 +2,7 @@
  * A chart as typed sources: `chart-src/<name>/index.ts` (Chart.yaml metadata, the values model,
  * schema rules) plus `templates/` (Go templates, copied verbatim) and `README.intro.md`.
  */
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,6 +21,8 @@ export interface ChartSource extends ChartDefinition {
   readmeIntro: string;
   /** Path relative to the chart root ('templates/x.yaml') -> text. */
   templates: Map<string, string>;
+  /** 'ci/<name>-values.yaml' -> text: the chart's lint fixtures. */
+  ciValues: Map<string, string>;
 }
 
 async function listFiles(dir: string, prefix = ''): Promise<string[]> {
@@ -41,6 +44,20 @@ export async function readTemplates(chartDir: string): Promise<Map<string, strin
   return templates;
 }
 
+/**
+ * The chart's lint fixtures: `ci/*-values.yaml`, chart-testing's convention. They travel with the
+ * rendered chart (so `lint` finds them for any chart) but not into packages (.helmignore).
+ */
+export async function readCiValues(chartDir: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  const dir = path.join(chartDir, 'ci');
+  if (!existsSync(dir)) return files;
+  for (const rel of await listFiles(dir)) {
+    if (/^[^/]+\.ya?ml$/.test(rel)) files.set(`ci/${rel}`, await readFile(path.join(dir, rel), 'utf8'));
+  }
+  return files;
+}
+
 export async function loadChartSource(dir: string): Promise<ChartSource> {
   const indexFile = path.join(dir, 'index.ts');
   let definition: ChartDefinition;
@@ -56,7 +73,7 @@ export async function loadChartSource(dir: string): Promise<ChartSource> {
   const readmeIntro = await readFile(path.join(dir, 'README.intro.md'), 'utf8').catch(
     () => `# ${definition.chart.name}\n`,
   );
-  return { ...definition, dir, readmeIntro, templates };
+  return { ...definition, dir, readmeIntro, templates, ciValues: await readCiValues(dir) };
 }
 
 /** Every chart directory under chart-src/ (one holding an index.ts). */

@@ -114,12 +114,12 @@ describe('vineyard-charts lint', () => {
   });
 });
 
-// The generated vineyard chart (written by `render`) must lint clean with every fixture in test/fixtures/values.
+// The generated vineyard chart (written by `render`) must lint clean with every fixture in its ci/ directory.
 describe.runIf(existsSync(path.join(PROJECT_ROOT, 'charts-out/vineyard/Chart.yaml')))(
   'charts-out/vineyard',
   () => {
     it('lints clean under --strict with its defaults and every fixture', async () => {
-      const fixtures = path.join(PROJECT_ROOT, 'test/fixtures/values');
+      const fixtures = path.join(PROJECT_ROOT, 'chart-src/vineyard/ci');
       const { findings, summary } = await lintCharts([path.join(PROJECT_ROOT, 'charts-out/vineyard')], {
         strict: true,
         fixtures: [fixtures],

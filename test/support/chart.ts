@@ -7,12 +7,12 @@ import { PROJECT_ROOT } from '../../src/tools/helm.ts';
 import { helm } from './run.ts';
 
 export const CHART_DIR = path.join(PROJECT_ROOT, 'charts-out', 'vineyard');
-export const FIXTURES_DIR = path.join(PROJECT_ROOT, 'test', 'fixtures', 'values');
+export const FIXTURES_DIR = path.join(PROJECT_ROOT, 'chart-src', 'vineyard', 'ci');
 
 export const FIXTURES = readdirSync(FIXTURES_DIR)
-  .filter((f) => f.endsWith('.yaml'))
+  .filter((f) => f.endsWith('-values.yaml'))
   .sort()
-  .map((f) => ({ name: f.replace(/\.yaml$/, ''), file: path.join(FIXTURES_DIR, f) }));
+  .map((f) => ({ name: f.replace(/-values\.yaml$/, ''), file: path.join(FIXTURES_DIR, f) }));
 
 export type K8sObject = {
   apiVersion: string;

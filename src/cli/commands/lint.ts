@@ -46,8 +46,8 @@ export function register(program: Command): void {
         '--strict), 2 usage error.',
         '',
         'Default targets: each directory of charts-out/ holding a Chart.yaml',
-        '(charts-out/repo is skipped), with the fixtures in test/fixtures/values/.',
-        'Explicit targets use their own ci/*.yaml plus any --values.',
+        '(charts-out/repo is skipped). Every target is rendered with its defaults, with each',
+        "of its own ci/*-values.yaml (chart-testing's convention) and with each --values file.",
       ].join('\n'),
     )
     .argument('[targets...]', 'chart directories or .tgz archives (default: charts in charts-out/)')
@@ -60,7 +60,7 @@ export function register(program: Command): void {
       'after',
       '\nExamples:\n' +
         '  vineyard-charts lint\n' +
-        '  vineyard-charts lint --strict charts-out/vineyard --values test/fixtures/values\n' +
+        '  vineyard-charts lint --strict charts-out/vineyard --values my-values.yaml\n' +
         '  vineyard-charts lint charts-out/packages/vineyard-0.2.0.tgz --kube-version 1.31\n' +
         '  vineyard-charts lint --strict --against https://charts.example.com/index.yaml\n' +
         '  vineyard-charts lint --json > lint.json\n\n' +
@@ -76,14 +76,13 @@ export function register(program: Command): void {
       if (flags.kubeVersion && !/^v?1\.\d+(\.\d+)?$/.test(flags.kubeVersion)) {
         throw new UsageError(`--kube-version ${flags.kubeVersion}: expected 1.<minor>, e.g. 1.31`);
       }
-      let fixtures = flags.values ?? [];
+      const fixtures = flags.values ?? [];
       if (targets.length === 0) {
         targets = await defaultTargets('charts-out');
         if (targets.length === 0)
           throw new UsageError(
             'no chart directories in charts-out/ (run `vineyard-charts render` first) and no targets given',
           );
-        if (fixtures.length === 0 && existsSync('test/fixtures/values')) fixtures = ['test/fixtures/values'];
       }
       for (const v of fixtures)
         if (!existsSync(v)) throw new UsageError(`--values ${v}: no such file or directory`);

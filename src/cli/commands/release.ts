@@ -98,8 +98,7 @@ async function runRelease(flags: ReleaseFlags): Promise<void> {
   const localRepo = path.join(outRoot, 'repo');
   const targets = flags.to ?? (flags.local ? [`file://${localRepo}`] : []);
   if (targets.length === 0) throw new UsageError('release: name a target with --to URL, or use --local');
-  let fixtures = flags.values;
-  if (!fixtures && existsSync('test/fixtures/values')) fixtures = ['test/fixtures/values'];
+  const fixtures = flags.values;
   const { release } = await import('../../stages/release/release.ts');
   const summary = await release({
     srcRoot: path.resolve(flags.src),
@@ -165,7 +164,7 @@ export function register(program: Command): void {
     .option('--no-strict', 'let lint warnings through (errors still block)')
     .option(
       '--values <FILE|DIR>',
-      'lint fixture values (repeatable; default test/fixtures/values if present)',
+      "extra lint fixture values, besides each chart's own ci/*-values.yaml (repeatable)",
       collect,
     )
     .option('--sign', 'sign each package (.prov next to it)')

@@ -32,6 +32,8 @@ const HELMIGNORE = `# Patterns to ignore when building packages (helm package, v
 .idea/
 *.tmproj
 .vscode/
+# lint fixtures (chart-testing's ci/ convention): for the pipeline, not for users of the package
+ci/
 `;
 
 /** Fails on the first template that refers to a value the model does not declare. */
@@ -65,6 +67,7 @@ export function chartFiles(src: ChartSource): Map<string, string> {
   files.set('README.md', chartReadme(src.readmeIntro, src.values));
   files.set('.helmignore', HELMIGNORE);
   for (const [rel, text] of src.templates) files.set(rel, text);
+  for (const [rel, text] of src.ciValues) files.set(rel, text);
   return files;
 }
 
