@@ -2,10 +2,15 @@
  * The two renderers agree: for every fixture, release name and namespace, real `helm template`
  * (v3.17 and v4.1) and our `manifests` produce the same documents (parsed YAML, deep-equal).
  */
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderManifests } from '../../src/stages/render/manifests.ts';
+import { PROJECT_ROOT } from '../../src/tools/helm.ts';
 import { CHART_DIR, FIXTURES, helmTemplate, type K8sObject, keyOf } from '../support/chart.ts';
-import { cli, HELM_MAJORS, withTempDir } from '../support/run.ts';
+import { cli, HELM_MAJORS, helm, withTempDir } from '../support/run.ts';
+
+/** A chart reading non-template files: .Files.Get, .Files.Glob with AsConfig/AsSecrets, .Files.Lines. */
+const FILES_CHART = path.join(PROJECT_ROOT, 'test', 'fixtures', 'charts', 'files-demo');
 
 const RELEASES = [
   { release: 'vineyard', namespace: 'vineyard' },
@@ -56,6 +61,22 @@ describe.each(HELM_MAJORS)('manifests equals helm %s template', (major) => {
         valuesFiles: [FIXTURES[0].file],
       });
       expect(byKey(ours.documents.map((d) => d.object as K8sObject))).toEqual(byKey(theirs));
+    });
+  });
+});
+
+describe.each(HELM_MAJORS)('manifests --chart on a chart using .Files equals helm %s template', (major) => {
+  it.each(RELEASES)('release $release in $namespace, byte for byte', async ({ release, namespace }) => {
+    await withTempDir(async (home) => {
+      const args = ['template', release, FILES_CHART, '--namespace', namespace];
+      const theirs = await helm(major, args, home);
+      expect(theirs.code, theirs.stderr).toBe(0);
+      const ours = await cli(['manifests', '--chart', FILES_CHART, '--release', release, '-n', namespace]);
+      expect(ours.code, ours.stderr).toBe(0);
+      expect(ours.stdout).toBe(theirs.stdout);
+      // Guards the fixture itself: the files really reach the templates, and only helm's "other" files.
+      expect(ours.stdout).toContain('motd: "hello from a file\\nsecond line\\n"');
+      expect(ours.stdout).toContain('not-files: "[\\"\\",\\"\\",\\"\\",\\"\\"]"');
     });
   });
 });

@@ -1,5 +1,6 @@
 /**
- * Safe reader for chart archives (.tgz). It refuses anything helm's loader refuses, plus a few things
+ * Safe reader for chart archives (.tgz), the only tar reader: index, publish, OCI push, release and the
+ * chart loader all read packages through it. It refuses anything helm's loader refuses, plus a few things
  * helm tolerates but a repository should never serve (symlinks, devices, files outside the chart dir).
  */
 import { createHash } from 'node:crypto';
@@ -12,6 +13,21 @@ import { type ChartMetadata, parseChartYaml } from './chartfile.ts';
 /** helm's loader limits (pkg/chart/loader/archive): 100 MiB per chart, 5 MiB per file. */
 export const MAX_CHART_SIZE = 100 * 1024 * 1024;
 export const MAX_FILE_SIZE = 5 * 1024 * 1024;
+
+/** Archives and chart directories obey the same per-file limit; `where` names the entry or file. */
+export function checkFileSize(size: number, file: string, where: string): void {
+  if (size > MAX_FILE_SIZE)
+    throw new InputError(
+      file,
+      where,
+      `file is ${size} bytes, over helm's per-file limit of ${MAX_FILE_SIZE}`,
+    );
+}
+
+export function checkChartSize(total: number, file: string, where: string): void {
+  if (total > MAX_CHART_SIZE)
+    throw new InputError(file, where, `chart exceeds helm's limit of ${MAX_CHART_SIZE} bytes`);
+}
 
 export interface ChartArchive {
   metadata: ChartMetadata;
@@ -83,7 +99,16 @@ function splitEntryName(name: string, file: string): [string, string] {
   return [parts[0], parts.slice(1).join('/')];
 }
 
-export async function readChartArchive(bytes: Buffer, file: string): Promise<ChartArchive> {
+/** An archive's files before Chart.yaml is judged: lint reads them leniently, everyone else strictly. */
+export interface ArchiveFiles {
+  /** The one top-level directory (helm requires it to equal the chart name). */
+  topDir: string;
+  /** Path relative to the chart root (no leading chart-name directory). */
+  files: Map<string, Buffer>;
+}
+
+/** The one tar reader: every entry checked against helm's loader rules and size limits. */
+export async function readArchiveFiles(bytes: Buffer, file: string): Promise<ArchiveFiles> {
   const entries = await readTarEntries(gunzip(bytes, file), file);
   const files = new Map<string, Buffer>();
   let topDir: string | undefined;
@@ -99,27 +124,19 @@ export async function readChartArchive(bytes: Buffer, file: string): Promise<Cha
       throw new InputError(file, entry.name, `all files must be under one chart directory (${topDir}/)`);
     }
     topDir = top;
-    if (entry.size > MAX_FILE_SIZE) {
-      throw new InputError(
-        file,
-        entry.name,
-        `file is ${entry.size} bytes, over helm's per-file limit of ${MAX_FILE_SIZE}`,
-      );
-    }
+    checkFileSize(entry.size, file, entry.name);
     total += entry.size;
-    if (total > MAX_CHART_SIZE) {
-      throw new InputError(
-        file,
-        entry.name,
-        `decompressed chart exceeds helm's limit of ${MAX_CHART_SIZE} bytes`,
-      );
-    }
+    checkChartSize(total, file, entry.name);
     if (files.has(rel)) throw new InputError(file, entry.name, 'duplicate entry');
     files.set(rel, entry.data);
   }
-  const chartYaml = files.get('Chart.yaml');
-  if (!topDir || !chartYaml) throw new InputError(file, '', 'no <chart>/Chart.yaml in the archive');
-  const metadata = parseChartYaml(chartYaml.toString('utf8'), `${file}:${topDir}/Chart.yaml`);
+  if (!topDir || !files.has('Chart.yaml'))
+    throw new InputError(file, '', 'no <chart>/Chart.yaml in the archive');
+  return { topDir, files };
+}
+
+/** helm refuses an archive whose top directory is not the chart's name. */
+export function checkTopDir(metadata: ChartMetadata, topDir: string, file: string): void {
   if (metadata.name !== topDir) {
     throw new InputError(
       file,
@@ -127,5 +144,12 @@ export async function readChartArchive(bytes: Buffer, file: string): Promise<Cha
       `top directory must equal the chart name ${JSON.stringify(metadata.name)}`,
     );
   }
+}
+
+export async function readChartArchive(bytes: Buffer, file: string): Promise<ChartArchive> {
+  const { topDir, files } = await readArchiveFiles(bytes, file);
+  const text = (files.get('Chart.yaml') as Buffer).toString('utf8');
+  const metadata = parseChartYaml(text, `${file}:${topDir}/Chart.yaml`);
+  checkTopDir(metadata, topDir, file);
   return { metadata, files, digest: sha256Hex(bytes), bytes };
 }

@@ -1,5 +1,6 @@
 /**
- * Chart.yaml: parsing and validation shared by `package`, `index` and the archive reader.
+ * Chart.yaml: the one parser, shared by the chart loader (render, manifests, deploy), `package`, `index`,
+ * the archive reader (publish, OCI push) and, through `readChartYamlMapping`, lint.
  *
  * Validation is strict on purpose: everything we accept is copied into index.yaml, which helm reads with
  * a strict decoder, so an unknown or mistyped field here would become a broken repository later.
@@ -224,8 +225,11 @@ function checkRequired(
   return md as ChartMetadata;
 }
 
-/** Parses a Chart.yaml text; every problem is an InputError naming `file` and the offending path. */
-export function parseChartYaml(text: string, file: string): ChartMetadata {
+/**
+ * Reads Chart.yaml text into its raw mapping: the one YAML reading of Chart.yaml. `parseChartYaml`
+ * validates the result strictly; lint validates the same mapping leniently to report every defect.
+ */
+export function readChartYamlMapping(text: string, file: string): Record<string, unknown> {
   let raw: unknown;
   try {
     raw = load(text.replace(/^\uFEFF/, ''), { schema: CORE_SCHEMA, filename: file });
@@ -238,5 +242,10 @@ export function parseChartYaml(text: string, file: string): ChartMetadata {
   }
   if (!isPlainObject(raw))
     throw new InputError(file, '', `expected a mapping of chart metadata, got ${describe(raw)}`);
-  return validateMetadata(raw, file, '');
+  return raw;
+}
+
+/** Parses a Chart.yaml text; every problem is an InputError naming `file` and the offending path. */
+export function parseChartYaml(text: string, file: string): ChartMetadata {
+  return validateMetadata(readChartYamlMapping(text, file), file, '');
 }

@@ -1,17 +1,16 @@
 /**
- * The second renderer: Kubernetes manifests for given values, without helm. It reads a chart
- * directory (by default charts-out/vineyard), combines and validates values the way helm does, and
- * interprets the very templates helm would run.
+ * The second renderer: Kubernetes manifests for given values, without helm. It loads a chart
+ * (by default charts-out/vineyard) with the shared loader, combines and validates values the way helm
+ * does, and renders through the shared render path (src/helm/engine.ts), the very templates helm runs.
  */
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import * as yaml from 'js-yaml';
 import { InputError, UsageError } from '../../errors.ts';
-import { renderTemplates } from '../../gotemplate/engine.ts';
+import { loadChart } from '../../helm/chart/load.ts';
+import { renderChart } from '../../helm/engine.ts';
 import { finalValues, parseYamlMap, userValues, validateValues } from '../../helm/values/load.ts';
-import { readTemplates } from '../../model/chart-source.ts';
 
 export interface ManifestOptions {
+  /** A chart directory or packaged .tgz, loaded by the one chart loader. */
   chartDir: string;
   valuesFiles?: string[];
   set?: string[];
@@ -78,6 +77,15 @@ function splitDocuments(source: string, text: string): RenderedDocument[] {
   return docs;
 }
 
+/** helm refuses a chart whose values.schema.json is not JSON; so do we, naming the file. */
+function parseSchema(text: string, file: string): object {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new InputError(file, '', `not valid JSON: ${(err as Error).message}`);
+  }
+}
+
 function installRank(doc: RenderedDocument): number {
   const rank = INSTALL_ORDER.indexOf(String(doc.object.kind));
   return (doc.isHook ? 1000 : 0) + (rank === -1 ? INSTALL_ORDER.length : rank);
@@ -91,27 +99,21 @@ export async function renderManifests(opts: ManifestOptions): Promise<ManifestRe
       `invalid release name "${release}": lowercase DNS-1123 subdomain of at most 53 characters`,
     );
   }
-  const chartYamlFile = path.join(opts.chartDir, 'Chart.yaml');
-  const chart = parseYamlMap(await readFile(chartYamlFile, 'utf8').catch(() => ''), chartYamlFile);
-  if (typeof chart.name !== 'string') throw new InputError(chartYamlFile, 'name', 'expected the chart name');
-  const valuesFile = path.join(opts.chartDir, 'values.yaml');
-  const defaults = parseYamlMap(await readFile(valuesFile, 'utf8').catch(() => ''), valuesFile);
+  const chart = await loadChart(opts.chartDir);
+  const valuesFile = `${chart.root}/values.yaml`;
+  const defaults = parseYamlMap(chart.values ?? '', valuesFile);
   const user = await userValues(opts.valuesFiles ?? [], opts.set ?? []);
   const values = finalValues(defaults, user);
-  const schemaFile = path.join(opts.chartDir, 'values.schema.json');
-  const schemaText = await readFile(schemaFile, 'utf8').catch(() => null);
-  if (schemaText !== null) {
+  if (chart.schema !== undefined) {
+    const schemaFile = `${chart.root}/values.schema.json`;
     const source =
       [...(opts.valuesFiles ?? []), ...(opts.set?.length ? ['--set'] : [])].join(', ') || valuesFile;
-    validateValues(JSON.parse(schemaText), schemaFile, values, source);
+    validateValues(parseSchema(chart.schema, schemaFile), schemaFile, values, source);
   }
-  const rendered = renderTemplates({
-    templates: await readTemplates(opts.chartDir),
-    chartName: chart.name,
-    chart,
+  const rendered = renderChart(chart, {
     values,
     release: { name: release, namespace, revision: 1, isInstall: true, isUpgrade: false, service: 'Helm' },
-    capabilities: opts.kubeVersion ? { kubeVersion: opts.kubeVersion } : undefined,
+    kubeVersion: opts.kubeVersion,
   });
   const documents = [...rendered]
     .sort(([a], [b]) => a.localeCompare(b))
