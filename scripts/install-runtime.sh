@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the runtime suite (test/runtime/) runs: the real vineyardd and Python client into a
-# project-local venv, .venv-runtime/, from test/runtime/requirements-runtime.txt (pinned, --require-hashes),
+# project-local venv, .cache/venv-runtime/, from test/runtime/requirements-runtime.txt (pinned, --require-hashes),
 # and Debian's etcd-server (/usr/bin/etcd) plus iproute2 (ip netns). Idempotent and cached: the venv is
 # rebuilt only when the requirements file's sha256 (or the interpreter) differs from its stamp.
 # Prints the venv's path on success; on a missing prerequisite it exits non-zero naming what to run.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 req="$root/test/runtime/requirements-runtime.txt"
-venv="${VINEYARD_RUNTIME_VENV:-$root/.venv-runtime}"
+# under .cache/ (gitignored, and outside Biome's reach: the venv holds JSON files of its own)
+venv="${VINEYARD_RUNTIME_VENV:-$root/.cache/venv-runtime}"
 
 fail() { echo "install-runtime: $*" >&2; exit 1; }
 
@@ -49,8 +50,9 @@ fi
 [ "$(uname -m)" = x86_64 ] || fail "the pinned wheels are for x86_64, this is $(uname -m)"
 
 want="$(sha256sum "$req" | cut -d' ' -f1) $("$python" -c 'import sys; print(sys.version.split()[0])')"
-exec 9>"$root/.venv-runtime.lock"
-flock -w 600 9 || fail "timed out waiting for another install-runtime (lock $root/.venv-runtime.lock)"
+mkdir -p "$(dirname "$venv")"
+exec 9>"$venv.lock"
+flock -w 600 9 || fail "timed out waiting for another install-runtime (lock $venv.lock)"
 if [ -f "$venv/.stamp" ] && [ "$(cat "$venv/.stamp")" = "$want" ] && [ -x "$venv/bin/python3" ]; then
   echo "$venv"
   exit 0
