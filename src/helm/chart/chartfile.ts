@@ -225,6 +225,21 @@ function checkRequired(
   return md as ChartMetadata;
 }
 
+/** Chart.yaml that is not YAML, or not a mapping: lint turns it into a finding, everyone else stops. */
+export class ChartYamlError extends InputError {
+  constructor(
+    file: string,
+    readonly reason: 'yaml' | 'mapping',
+    readonly detail: string,
+  ) {
+    super(
+      file,
+      '',
+      reason === 'yaml' ? `invalid YAML: ${detail}` : `expected a mapping of chart metadata, got ${detail}`,
+    );
+  }
+}
+
 /**
  * Reads Chart.yaml text into its raw mapping: the one YAML reading of Chart.yaml. `parseChartYaml`
  * validates the result strictly; lint validates the same mapping leniently to report every defect.
@@ -234,14 +249,9 @@ export function readChartYamlMapping(text: string, file: string): Record<string,
   try {
     raw = load(text.replace(/^\uFEFF/, ''), { schema: CORE_SCHEMA, filename: file });
   } catch (err) {
-    throw new InputError(
-      file,
-      '',
-      `invalid YAML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
-    );
+    throw new ChartYamlError(file, 'yaml', err instanceof Error ? err.message.split('\n')[0] : String(err));
   }
-  if (!isPlainObject(raw))
-    throw new InputError(file, '', `expected a mapping of chart metadata, got ${describe(raw)}`);
+  if (!isPlainObject(raw)) throw new ChartYamlError(file, 'mapping', describe(raw));
   return raw;
 }
 

@@ -1,9 +1,10 @@
 /**
- * Chart.yaml rules, with helm lint's severities. Unlike src/helm/chart/chartfile.ts (which refuses the
- * first bad field, as packaging must), lint keeps going and reports every defect it can see.
+ * Chart.yaml rules, with helm lint's severities. Chart.yaml is read by the one parser
+ * (src/helm/chart/chartfile.ts `readChartYamlMapping`); where `parseChartYaml` then refuses the first bad
+ * field, as packaging must, lint validates the same mapping leniently and reports every defect it sees.
  */
-import { CORE_SCHEMA, load } from 'js-yaml';
 import semver from 'semver';
+import { ChartYamlError, readChartYamlMapping } from '../../helm/chart/chartfile.ts';
 import { fileText, type LoadedChart } from './load.ts';
 import { type Finding, finding } from './model.ts';
 
@@ -200,33 +201,34 @@ function checkKubeVersion(meta: Record<string, unknown>, file: string, out: Find
   }
 }
 
-export function lintChartYaml(chart: LoadedChart): { info: ChartInfo; findings: Finding[] } {
-  const file = `${chart.root}/Chart.yaml`;
-  const fallbackName = chart.root.split(/[/:]/).pop() ?? 'chart';
-  const out: Finding[] = [];
+/** The Chart.yaml mapping, or undefined after a finding saying why there is none. */
+function readMapping(chart: LoadedChart, file: string, out: Finding[]): Record<string, unknown> | undefined {
   if (chart.loadError) {
     out.push(finding('chart-yaml-parse', chart.root, '', `unable to load chart: ${chart.loadError}`));
-    return { info: { name: fallbackName }, findings: out };
+    return undefined;
   }
   const text = fileText(chart, 'Chart.yaml');
   if (text === undefined) {
     out.push(finding('chart-yaml-missing', file, '', 'Chart.yaml file does not exist'));
-    return { info: { name: fallbackName }, findings: out };
+    return undefined;
   }
-  let meta: unknown;
   try {
-    meta = load(text, { schema: CORE_SCHEMA, filename: file });
+    return readChartYamlMapping(text, file);
   } catch (err) {
-    out.push(
-      finding('chart-yaml-parse', file, '', `unable to parse YAML: ${(err as Error).message.split('\n')[0]}`),
-    );
-    return { info: { name: fallbackName }, findings: out };
+    if (!(err instanceof ChartYamlError)) throw err;
+    const message =
+      err.reason === 'yaml' ? `unable to parse YAML: ${err.detail}` : 'Chart.yaml must be a YAML mapping';
+    out.push(finding('chart-yaml-parse', file, '', message));
+    return undefined;
   }
-  if (!meta || typeof meta !== 'object' || Array.isArray(meta)) {
-    out.push(finding('chart-yaml-parse', file, '', 'Chart.yaml must be a YAML mapping'));
-    return { info: { name: fallbackName }, findings: out };
-  }
-  const m = meta as Record<string, unknown>;
+}
+
+export function lintChartYaml(chart: LoadedChart): { info: ChartInfo; findings: Finding[] } {
+  const file = `${chart.root}/Chart.yaml`;
+  const fallbackName = chart.root.split(/[/:]/).pop() ?? 'chart';
+  const out: Finding[] = [];
+  const m = readMapping(chart, file, out);
+  if (m === undefined) return { info: { name: fallbackName }, findings: out };
   if (typeof m.name !== 'string' || m.name === '') {
     out.push(finding('chart-name', file, 'name', 'name is required'));
   } else if (/[/\\]/.test(m.name) || m.name === '.' || m.name === '..') {

@@ -8,9 +8,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { CORE_SCHEMA, load } from 'js-yaml';
 import semver from 'semver';
 import { readChartArchive } from '../../helm/chart/archive.ts';
+import { readChartYamlMapping } from '../../helm/chart/chartfile.ts';
 import { parseIndex } from '../../helm/repo/index-file.ts';
 import type { ChartInfo } from './chartfile.ts';
 import type { LoadedChart } from './load.ts';
@@ -58,8 +58,7 @@ export function contentChanged(local: Map<string, Buffer>, published: Map<string
       changed.push(name);
     } else if (name === 'Chart.yaml') {
       const strip = (buf: Buffer) => {
-        const { version: _v, ...rest } = (load(buf.toString('utf8'), { schema: CORE_SCHEMA }) ??
-          {}) as Record<string, unknown>;
+        const { version: _v, ...rest } = readChartYamlMapping(buf.toString('utf8'), 'Chart.yaml');
         return rest;
       };
       if (!isDeepStrictEqual(strip(a), strip(b))) changed.push(name);

@@ -3,12 +3,14 @@
  * YAML that does not start indented, names are valid for their kind, workloads have selectors,
  * deprecated apiVersions are flagged, and crds/ holds only CustomResourceDefinitions.
  *
- * Rendering uses our own Go-template engine (src/gotemplate), so lint needs no helm binary.
+ * Rendering goes through the shared render path (src/helm/engine.ts, our own Go-template engine), the
+ * same one `manifests` and `deploy` use, so lint needs no helm binary and sees what they render.
  */
 import path from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import { renderTemplates, TemplateError } from '../../gotemplate/engine.ts';
+import { TemplateError } from '../../gotemplate/engine.ts';
 import { FailError } from '../../gotemplate/errors.ts';
+import { renderChart as renderHelmChart } from '../../helm/engine.ts';
 import { lifecycleOf } from './apilifecycle.ts';
 import type { LoadedChart } from './load.ts';
 import { type Finding, finding } from './model.ts';
@@ -73,6 +75,7 @@ export interface RenderResult {
   findings: Finding[];
 }
 
+/** Renders with the shared engine; template failures and unparsable documents become findings. */
 export function renderChart(
   chart: LoadedChart,
   chartMeta: Record<string, unknown>,
@@ -80,21 +83,11 @@ export function renderChart(
   values: Record<string, unknown>,
   kubeVersion: string,
 ): RenderResult {
-  const templates = new Map<string, string>();
-  for (const [rel, buf] of chart.files)
-    if (rel.startsWith('templates/')) templates.set(rel, buf.toString('utf8'));
   const out: Finding[] = [];
   let rendered: Map<string, string>;
   try {
-    rendered = renderTemplates({
-      templates,
-      chartName,
-      chart: chartMeta,
-      values,
-      release: RELEASE,
-      capabilities: { kubeVersion },
-      files: chart.files,
-    });
+    const metadata = { ...chartMeta, name: chartName };
+    rendered = renderHelmChart({ files: chart.files, metadata }, { values, release: RELEASE, kubeVersion });
   } catch (err) {
     if (err instanceof TemplateError || err instanceof FailError) {
       const rel = err instanceof TemplateError ? err.template.replace(`${chartName}/`, '') : 'templates/';
