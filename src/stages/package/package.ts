@@ -5,15 +5,15 @@
  * fix every varying field so the digest in index.yaml only changes when the chart's content does.
  */
 import { execFile } from 'node:child_process';
-import { lstat, mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { constants, gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
-import { InputError, UsageError } from '../../errors.ts';
-import { MAX_CHART_SIZE, MAX_FILE_SIZE, sha256Hex } from '../../helm/chart/archive.ts';
-import { type ChartMetadata, parseChartYaml } from '../../helm/chart/chartfile.ts';
-import { IgnoreRules } from '../../helm/chart/helmignore.ts';
+import { UsageError } from '../../errors.ts';
+import { sha256Hex } from '../../helm/chart/archive.ts';
+import type { ChartMetadata } from '../../helm/chart/chartfile.ts';
+import { loadChart } from '../../helm/chart/load.ts';
 import { writeFileAtomic } from '../../util/atomic-write.ts';
 
 export { type SignOptions, signArchive } from '../../helm/provenance.ts';
@@ -27,60 +27,12 @@ export interface ChartFile {
   data: Buffer;
 }
 
-function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
-
-/** Reads every file helm would package, in our canonical order: Chart.yaml first, then byte order. */
-export async function collectChartFiles(chartDir: string): Promise<ChartFile[]> {
-  const ignorePath = path.join(chartDir, '.helmignore');
-  let ignoreText = '';
-  try {
-    ignoreText = await readFile(ignorePath, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const rules = IgnoreRules.parse(ignoreText, ignorePath);
-  const files: ChartFile[] = [];
-  let total = 0;
-  const walk = async (rel: string): Promise<void> => {
-    const names = (await readdir(path.join(chartDir, rel))).sort(compareBytes);
-    for (const name of names) {
-      const childRel = rel ? `${rel}/${name}` : name;
-      const abs = path.join(chartDir, childRel);
-      const st = await lstat(abs);
-      if (rules.ignores(childRel, st.isDirectory())) continue;
-      if (st.isSymbolicLink()) {
-        throw new InputError(
-          abs,
-          '',
-          'symbolic links are not packaged; replace it with the file or list it in .helmignore',
-        );
-      }
-      if (st.isDirectory()) await walk(childRel);
-      else if (!st.isFile())
-        throw new InputError(abs, '', 'only regular files and directories can be packaged');
-      else {
-        if (st.size > MAX_FILE_SIZE) {
-          throw new InputError(
-            abs,
-            '',
-            `file is ${st.size} bytes, over helm's per-file limit of ${MAX_FILE_SIZE}`,
-          );
-        }
-        total += st.size;
-        if (total > MAX_CHART_SIZE)
-          throw new InputError(abs, '', `chart exceeds helm's limit of ${MAX_CHART_SIZE} bytes`);
-        files.push({ rel: childRel, data: await readFile(abs) });
-      }
-    }
-  };
-  await walk('');
-  const chartYaml = files.findIndex((f) => f.rel === 'Chart.yaml');
-  if (chartYaml < 0)
-    throw new InputError(path.join(chartDir, 'Chart.yaml'), '', 'missing (is this a chart directory?)');
-  files.unshift(...files.splice(chartYaml, 1));
-  return files;
+/** Our canonical archive order: Chart.yaml first (helm reads it first), then byte order of the paths. */
+export function packageOrder(files: Map<string, Buffer>): ChartFile[] {
+  const ordered = [...files].map(([rel, data]) => ({ rel, data }));
+  const chartYaml = ordered.findIndex((f) => f.rel === 'Chart.yaml');
+  ordered.unshift(...ordered.splice(chartYaml, 1));
+  return ordered;
 }
 
 /** SOURCE_DATE_EPOCH, else the time of the last commit touching the chart dir, else a fixed date. */
@@ -157,10 +109,10 @@ export async function buildChartArchive(
   chartDir: string,
   opts: { sourceDateEpoch?: number } = {},
 ): Promise<{ bytes: Buffer; metadata: ChartMetadata }> {
-  const files = await collectChartFiles(chartDir);
-  const metadata = parseChartYaml(files[0].data.toString('utf8'), path.join(chartDir, 'Chart.yaml'));
+  // The shared loader: .helmignore, helm's limits, no symlinks, Chart.yaml judged by the one parser.
+  const { files, metadata } = await loadChart(chartDir);
   const epoch = opts.sourceDateEpoch ?? (await resolveSourceDateEpoch(chartDir));
-  const tarBytes = await tarFiles(metadata.name, files, new Date(epoch * 1000));
+  const tarBytes = await tarFiles(metadata.name, packageOrder(files), new Date(epoch * 1000));
   return { bytes: deterministicGzip(tarBytes), metadata };
 }
 
