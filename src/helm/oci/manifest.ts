@@ -4,7 +4,7 @@
  * the image manifest with the `org.opencontainers.image.*` annotations.
  */
 import { createHash } from 'node:crypto';
-import type { ChartYaml } from './chart-archive.ts';
+import type { ChartMetadata } from '../chart/chartfile.ts';
 
 export const HELM_CONFIG_MEDIA_TYPE = 'application/vnd.cncf.helm.config.v1+json';
 export const HELM_CHART_LAYER_MEDIA_TYPE = 'application/vnd.cncf.helm.chart.content.v1.tar+gzip';
@@ -98,7 +98,7 @@ function sortedStringMap(value: unknown): Record<string, string> {
  * Chart metadata in the field order and with the omissions of helm's `chart.Metadata` struct, with
  * the sanitising its loader applies; `apiVersion` defaults to v1 like helm's loader.
  */
-export function helmMetadata(chart: ChartYaml): Record<string, unknown> {
+export function helmMetadata(chart: ChartMetadata): Record<string, unknown> {
   const maintainers = (Array.isArray(chart.maintainers) ? chart.maintainers : []).map((m) => {
     const r = record(m);
     return omitEmpty([
@@ -152,7 +152,7 @@ export function goJson(value: unknown): string {
   );
 }
 
-export function helmConfigBlob(chart: ChartYaml): Blob {
+export function helmConfigBlob(chart: ChartMetadata): Blob {
   return blobOf(HELM_CONFIG_MEDIA_TYPE, Buffer.from(goJson(helmMetadata(chart)), 'utf8'));
 }
 
@@ -160,7 +160,7 @@ export function helmConfigBlob(chart: ChartYaml): Blob {
  * The annotations helm writes: description, title, version, url, created, source (first), authors
  * ("Name (email)" joined by ", "), then the chart's own annotations except title and version.
  */
-export function ociAnnotations(chart: ChartYaml, created: string): Record<string, string> {
+export function ociAnnotations(chart: ChartMetadata, created: string): Record<string, string> {
   const meta = helmMetadata(chart);
   const out: Record<string, string> = {};
   const add = (key: string, value: unknown) => {
@@ -194,7 +194,7 @@ export interface HelmArtifact {
 
 /** Everything to upload for one chart version; `created` is an RFC 3339 timestamp. */
 export function buildHelmArtifact(
-  chartYaml: ChartYaml,
+  chartYaml: ChartMetadata,
   tgz: Buffer,
   prov: Buffer | undefined,
   created: string,

@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { InputError, PipelineError } from '../../errors.ts';
-import { readChartYaml } from './chart-archive.ts';
+import { readChartArchive } from '../chart/archive.ts';
 import { credentialFiles, ENV_PASSWORD, ENV_USERNAME, findCredential } from './credentials.ts';
 import {
   buildHelmArtifact,
@@ -91,7 +91,8 @@ async function loadArtifact(
       `expected a readable packaged chart (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
     );
   }
-  const chartYaml = await readChartYaml(tgzPath, tgz);
+  // The shared archive reader: helm's loader rules, and Chart.yaml judged by the one parser.
+  const { metadata: chartYaml } = await readChartArchive(tgz, tgzPath);
   const provPath = `${tgzPath}.prov`;
   const prov = existsSync(provPath) ? await readFile(provPath) : undefined;
   const when = created ?? rfc3339((await stat(tgzPath)).mtime);
