@@ -53,7 +53,7 @@ async function registeredInstances(): Promise<Map<string, Record<string, string>
     const m = /\/instances\/(i\d+)\/([a-z_]+)$/.exec(key);
     if (!m) continue;
     const entry = instances.get(m[1]) ?? {};
-    entry[m[2]] = value;
+    entry[m[2]] = jsonOrRaw(value); // vineyardd stores JSON values, e.g. "node-1" with its quotes
     instances.set(m[1], entry);
   }
   return instances;
@@ -89,7 +89,8 @@ describe('2.1 defaults on 3 nodes (real vineyardd, etcd and Python client)', () 
 
   it('no vineyardd serves on a private etcd of its own (B-2)', async () => {
     diagnoseOnFailure(vineyardd);
-    const launched = vineyardd().filter((p) => /Launching etcd with|Starting the etcd server/.test(p.logs()));
+    // etcd_launcher.cc logs "Launching etcd with: ..." right before it starts its own etcd process
+    const launched = vineyardd().filter((p) => /Launching etcd with/.test(p.logs()));
     expect(
       launched.map(
         (p) => `${p.name}@${p.node.name}: ${tail(p.logs().match(/.*Launching etcd with.*/)?.[0] ?? '', 1)}`,
@@ -187,6 +188,15 @@ describe('2.2 the chart’s helm test pods against the real servers', () => {
     timings.helmTestFail = Date.now() - start;
   }, 240_000);
 });
+
+function jsonOrRaw(value: string): string {
+  try {
+    const parsed = JSON.parse(value);
+    return typeof parsed === 'string' ? parsed : value;
+  } catch {
+    return value;
+  }
+}
 
 function helmTests(): Obj[] {
   return cluster.docs.filter(
