@@ -1,6 +1,11 @@
 /** .helmignore globs: Go's path.Match semantics (Go's own test table) in linear time. */
+import { execFileSync } from 'node:child_process';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readChartDir } from '../../src/helm/chart/directory.ts';
 import { globMatch, IgnoreRules } from '../../src/helm/chart/helmignore.ts';
+import { withTempDir } from '../support/run.ts';
 
 // From Go's src/path/match_test.go (matchTests); `undefined` stands for ErrBadPattern.
 const GO_CASES: [string, string, boolean | undefined][] = [
@@ -75,4 +80,44 @@ describe('globMatch (Go path.Match)', () => {
     const rules = IgnoreRules.parse(`${pattern}\n`, '.helmignore');
     expect(rules.ignores(`templates/${name}`, false)).toBe(false);
   });
+});
+
+describe('.helmignore that is not a regular file', () => {
+  const cases: [string, (file: string, dir: string) => Promise<void>, string][] = [
+    [
+      'a symbolic link',
+      async (file, dir) => {
+        await writeFile(path.join(dir, 'secret.txt'), 'TOP-SECRET-CONTENT\n');
+        await symlink(path.join(dir, 'secret.txt'), file);
+      },
+      'a symbolic link',
+    ],
+    ['a directory', (file) => mkdir(file).then(() => undefined), 'a directory'],
+    [
+      'a FIFO',
+      async (file) => {
+        execFileSync('mkfifo', [file]);
+      },
+      'a special file',
+    ],
+  ];
+  it.each(cases)(
+    'is refused when it is %s, naming the file and without reading it',
+    { timeout: 10_000 },
+    async (_n, make, what) =>
+      withTempDir(async (dir) => {
+        const chart = path.join(dir, 'chart');
+        await mkdir(chart);
+        await writeFile(path.join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: c\nversion: 0.1.0\n');
+        await make(path.join(chart, '.helmignore'), dir);
+        const err = await readChartDir(chart).then(
+          () => undefined,
+          (e: Error) => e,
+        );
+        expect(err?.message).toBe(
+          `${path.join(chart, '.helmignore')}: expected a regular file, found ${what}`,
+        );
+        expect(err?.message).not.toContain('TOP-SECRET');
+      }),
+  );
 });

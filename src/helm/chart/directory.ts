@@ -13,15 +13,29 @@ function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
+/** Far above any real .helmignore; a bigger one is a mistake, not a list of patterns. */
+const MAX_HELMIGNORE_BYTES = 1024 * 1024;
+
 async function readIgnoreRules(chartDir: string): Promise<IgnoreRules> {
   const ignorePath = path.join(chartDir, '.helmignore');
-  let text = '';
+  let st: Awaited<ReturnType<typeof lstat>>;
   try {
-    text = await readFile(ignorePath, 'utf8');
+    st = await lstat(ignorePath);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return IgnoreRules.parse('', ignorePath);
+    throw new InputError(ignorePath, '', `cannot read: ${(err as NodeJS.ErrnoException).code}`);
   }
-  return IgnoreRules.parse(text, ignorePath);
+  // Checked before opening: a symlink is never followed (its target must not leak into messages) and a
+  // FIFO would block the read forever.
+  if (!st.isFile())
+    throw new InputError(
+      ignorePath,
+      '',
+      `expected a regular file, found ${st.isSymbolicLink() ? 'a symbolic link' : st.isDirectory() ? 'a directory' : 'a special file'}`,
+    );
+  if (st.size > MAX_HELMIGNORE_BYTES)
+    throw new InputError(ignorePath, '', `is ${st.size} bytes; at most ${MAX_HELMIGNORE_BYTES} expected`);
+  return IgnoreRules.parse(await readFile(ignorePath, 'utf8'), ignorePath);
 }
 
 /**
