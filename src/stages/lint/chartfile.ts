@@ -40,6 +40,16 @@ export function isUrl(v: unknown): boolean {
   }
 }
 
+/** helm's first complaint about one maintainer, as [field suffix, message]; undefined when fine. */
+function maintainerProblem(rec: Record<string, unknown>): [string, string] | undefined {
+  if (typeof rec.name !== 'string' || rec.name === '') return ['', 'each maintainer requires a name'];
+  if (rec.email !== undefined && !EMAIL.test(String(rec.email)))
+    return ['.email', `invalid email '${rec.email}' for maintainer '${rec.name}'`];
+  if (rec.url !== undefined && !isUrl(rec.url))
+    return ['.url', `invalid url '${rec.url}' for maintainer '${rec.name}'`];
+  return undefined;
+}
+
 function checkMaintainers(list: unknown, file: string, out: Finding[]): void {
   if (list === undefined || list === null) return;
   if (!Array.isArray(list)) {
@@ -47,29 +57,8 @@ function checkMaintainers(list: unknown, file: string, out: Finding[]): void {
     return;
   }
   list.forEach((m: unknown, i) => {
-    const at = `maintainers[${i}]`;
-    const rec = (m && typeof m === 'object' ? m : {}) as Record<string, unknown>;
-    if (typeof rec.name !== 'string' || rec.name === '') {
-      out.push(finding('chart-maintainer', file, at, 'each maintainer requires a name'));
-    } else if (rec.email !== undefined && !EMAIL.test(String(rec.email))) {
-      out.push(
-        finding(
-          'chart-maintainer',
-          file,
-          `${at}.email`,
-          `invalid email '${rec.email}' for maintainer '${rec.name}'`,
-        ),
-      );
-    } else if (rec.url !== undefined && !isUrl(rec.url)) {
-      out.push(
-        finding(
-          'chart-maintainer',
-          file,
-          `${at}.url`,
-          `invalid url '${rec.url}' for maintainer '${rec.name}'`,
-        ),
-      );
-    }
+    const problem = maintainerProblem((m && typeof m === 'object' ? m : {}) as Record<string, unknown>);
+    if (problem) out.push(finding('chart-maintainer', file, `maintainers[${i}]${problem[0]}`, problem[1]));
   });
 }
 
