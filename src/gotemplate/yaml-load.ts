@@ -6,6 +6,7 @@
  * value model, see values.ts), since helm round-trips values through JSON.
  */
 import * as yaml from 'js-yaml';
+import { bounded } from '../util/tree-bounds.ts';
 
 const DIGIT_START = ['-', '+', '.', ...'0123456789'];
 
@@ -54,5 +55,5 @@ const HELM_SCHEMA = new yaml.Schema([
 
 /** The first document (go-yaml ignores the rest); null for empty input or a document of only comments. */
 export function parseHelmYaml(text: string): unknown {
-  return yaml.loadAll(text, { schema: HELM_SCHEMA })[0] ?? null;
+  return bounded(() => yaml.loadAll(text, { schema: HELM_SCHEMA })[0] ?? null);
 }

@@ -8,6 +8,7 @@
 import { CORE_SCHEMA, load } from 'js-yaml';
 import semver from 'semver';
 import { InputError } from '../../errors.ts';
+import { bounded } from '../../util/tree-bounds.ts';
 
 export interface Maintainer {
   name: string;
@@ -247,7 +248,7 @@ export class ChartYamlError extends InputError {
 export function readChartYamlMapping(text: string, file: string): Record<string, unknown> {
   let raw: unknown;
   try {
-    raw = load(text.replace(/^\uFEFF/, ''), { schema: CORE_SCHEMA, filename: file });
+    raw = bounded(() => load(text.replace(/^\uFEFF/, ''), { schema: CORE_SCHEMA, filename: file }));
   } catch (err) {
     throw new ChartYamlError(file, 'yaml', err instanceof Error ? err.message.split('\n')[0] : String(err));
   }

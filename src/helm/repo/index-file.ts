@@ -5,6 +5,7 @@
 import { CORE_SCHEMA, load } from 'js-yaml';
 import semver from 'semver';
 import { InputError } from '../../errors.ts';
+import { bounded } from '../../util/tree-bounds.ts';
 import { type ChartMetadata, isPlainObject, validateMetadata } from '../chart/chartfile.ts';
 import { emitYaml, fastParseYaml } from './index-yaml.ts';
 
@@ -124,6 +125,14 @@ export function validateIndex(raw: unknown, file: string): IndexFile {
   return index;
 }
 
+function boundOrRefuse(parse: () => unknown, file: string): unknown {
+  try {
+    return bounded(parse);
+  } catch (err) {
+    throw new InputError(file, '', (err as Error).message);
+  }
+}
+
 /** Decodes index.yaml (YAML or a JSON body, as helm >= 3.13 accepts) and validates it strictly. */
 export function parseIndex(text: string, file: string): IndexFile {
   if (text.trim() === '') throw new InputError(file, '', 'empty index file');
@@ -134,11 +143,12 @@ export function parseIndex(text: string, file: string): IndexFile {
     } catch {
       raw = undefined; // helm, too, falls back to YAML when the body is not valid JSON
     }
+    if (raw !== undefined) boundOrRefuse(() => raw, file);
   }
   raw ??= fastParseYaml(text);
   if (raw === undefined) {
     try {
-      raw = load(text, { schema: CORE_SCHEMA, filename: file });
+      raw = bounded(() => load(text, { schema: CORE_SCHEMA, filename: file }));
     } catch (err) {
       throw new InputError(
         file,

@@ -11,6 +11,7 @@ import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { TemplateError } from '../../gotemplate/engine.ts';
 import { FailError } from '../../gotemplate/errors.ts';
 import { renderChart as renderHelmChart } from '../../helm/engine.ts';
+import { bounded } from '../../util/tree-bounds.ts';
 import { lifecycleOf } from './apilifecycle.ts';
 import type { LoadedChart } from './load.ts';
 import { type Finding, finding } from './model.ts';
@@ -123,7 +124,7 @@ export function renderChart(
       }
       let parsed: unknown[];
       try {
-        parsed = loadAll(doc, null, { schema: CORE_SCHEMA, filename: file });
+        parsed = bounded(() => loadAll(doc, null, { schema: CORE_SCHEMA, filename: file }));
       } catch (err) {
         out.push(
           finding(
@@ -266,7 +267,7 @@ export function lintCrds(chart: LoadedChart): Finding[] {
     const file = `${chart.root}/${rel}`;
     let docs: unknown[];
     try {
-      docs = loadAll(buf.toString('utf8'), null, { schema: CORE_SCHEMA, filename: file });
+      docs = bounded(() => loadAll(buf.toString('utf8'), null, { schema: CORE_SCHEMA, filename: file }));
     } catch (err) {
       out.push(
         finding('crd-invalid', file, '', `unable to parse YAML: ${(err as Error).message.split('\n')[0]}`),

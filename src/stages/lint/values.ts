@@ -8,6 +8,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { CORE_SCHEMA, load } from 'js-yaml';
 import { coalesceWithDefaults, dropNulls, isPlainObject } from '../../helm/values/coalesce.ts';
+import { bounded } from '../../util/tree-bounds.ts';
 import { fileText, type LoadedChart } from './load.ts';
 import { type Finding, finding } from './model.ts';
 
@@ -17,6 +18,8 @@ export interface Fixture {
   /** How findings name it: `values.yaml` (chart defaults) or the fixture's path. */
   name: string;
   text: string;
+  /** Already parsed (values given on the command line, merged the way helm merges -f and --set). */
+  tree?: Tree;
 }
 
 export interface ValuesContext {
@@ -26,7 +29,7 @@ export interface ValuesContext {
 }
 
 export function parseValuesText(text: string, file: string): Tree {
-  const doc = load(text, { schema: CORE_SCHEMA, filename: file });
+  const doc = bounded(() => load(text, { schema: CORE_SCHEMA, filename: file }));
   if (doc === null || doc === undefined) return {};
   if (!isPlainObject(doc)) throw new Error('top level must be a mapping');
   return doc;
@@ -224,7 +227,7 @@ export function lintValues(chart: LoadedChart): ValuesContext {
 export function checkFixture(fixture: Fixture, ctx: ValuesContext, out: Finding[]): Tree | undefined {
   let parsed: Tree;
   try {
-    parsed = parseValuesText(fixture.text, fixture.name);
+    parsed = fixture.tree ?? parseValuesText(fixture.text, fixture.name);
   } catch (err) {
     out.push(
       finding(

@@ -8,6 +8,7 @@ import { InputError, UsageError } from '../../errors.ts';
 import { loadChart } from '../../helm/chart/load.ts';
 import { renderChart } from '../../helm/engine.ts';
 import { finalValues, parseYamlMap, userValues, validateValues } from '../../helm/values/load.ts';
+import { bounded } from '../../util/tree-bounds.ts';
 
 export interface ManifestOptions {
   /** A chart directory or packaged .tgz, loaded by the one chart loader. */
@@ -53,7 +54,7 @@ function splitDocuments(source: string, text: string): RenderedDocument[] {
     let object: unknown;
     try {
       // loadAll: an empty or comment-only chunk is no document, not an error.
-      object = yaml.loadAll(chunk)[0];
+      object = bounded(() => yaml.loadAll(chunk)[0]);
     } catch (err) {
       throw new InputError(
         source,
@@ -80,7 +81,7 @@ function splitDocuments(source: string, text: string): RenderedDocument[] {
 /** helm refuses a chart whose values.schema.json is not JSON; so do we, naming the file. */
 function parseSchema(text: string, file: string): object {
   try {
-    return JSON.parse(text);
+    return bounded(() => JSON.parse(text));
   } catch (err) {
     throw new InputError(file, '', `not valid JSON: ${(err as Error).message}`);
   }
