@@ -41,7 +41,7 @@ describe.each(HELM_MAJORS)('manifests equals helm %s template', (major) => {
   it('--set values are typed and merged like helm', async () => {
     const set = [
       'vineyardd.sharedMemorySize=4Gi,rpc.service.port=9700',
-      'etcd.replicas=3',
+      'etcd.replicas=3,etcd.persistence.enabled=true',
       'vineyardd.tolerations[0].key=gpu,vineyardd.tolerations[0].operator=Exists',
       'etcd.externalEndpoints={http://a:2379,http://b:2379}',
       'vineyardd.env[0].name=A,vineyardd.env[0].value=on',
@@ -89,6 +89,20 @@ describe('manifests CLI', () => {
     expect(res.stdout).toContain('name: etcd-for-vineyard');
     expect(res.stdout).toContain('name: vineyard-rpc');
     expect(res.stdout).not.toContain('helm.sh/hook: test');
+  });
+
+  it('refuses a --kube-version that is not a version (exit 2), as helm template does', async () => {
+    const res = await cli(['manifests', '--kube-version', 'banana']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toBe(
+      'error: --kube-version banana: expected a Kubernetes version like 1.31 or v1.31.0\n',
+    );
+    await withTempDir(async (home) => {
+      const helmRes = await helm('v4', ['template', 'x', CHART_DIR, '--kube-version', 'banana'], home);
+      expect(helmRes.code).not.toBe(0);
+      expect(helmRes.stderr).toContain('banana');
+    });
+    expect((await cli(['manifests', '--kube-version', 'v1.31.0'])).code).toBe(0);
   });
 
   it('rejects values the schema forbids, naming the path, like helm', async () => {

@@ -1,20 +1,21 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { UsageError } from '../../errors.ts';
 import { DEFAULT_CHART_DIR } from '../../paths.ts';
 import { renderManifests } from '../../stages/render/manifests.ts';
+import { addValuesFlags } from '../flags.ts';
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+const KUBE_VERSION = /^v?\d+(\.\d+){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 
 export function registerManifests(program: Command): void {
-  program
+  const cmd = program
     .command('manifests')
     .summary('print the Kubernetes YAML for given values, without helm')
     .description(
       'Print the Kubernetes YAML of the chart for the given values, without helm: the same templates,\n' +
         'values merged and validated against values.schema.json exactly as `helm template` does.',
-    )
-    .option('-f, --values <file>', 'values file (repeatable; later files win)', collect, [])
-    .option('--set <key=value>', 'set a value, helm syntax: a.b=1,c={x,y} (repeatable)', collect, [])
+    );
+  addValuesFlags(cmd)
     .option('--release <name>', 'release name', 'vineyard')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('--chart <dir>', 'chart directory', DEFAULT_CHART_DIR)
@@ -36,6 +37,11 @@ export function registerManifests(program: Command): void {
         skipTests?: boolean;
         kubeVersion?: string;
       }) => {
+        // helm parses --kube-version as a semantic version and refuses anything else.
+        if (opts.kubeVersion !== undefined && !KUBE_VERSION.test(opts.kubeVersion))
+          throw new UsageError(
+            `--kube-version ${opts.kubeVersion}: expected a Kubernetes version like 1.31 or v1.31.0`,
+          );
         const result = await renderManifests({
           chartDir: path.resolve(opts.chart),
           valuesFiles: opts.values,
