@@ -5,7 +5,7 @@ export const chart = {
   description:
     'Vineyard (v6d), an in-memory immutable data manager: a vineyardd DaemonSet sharing memory with worker pods over a UNIX domain socket, with an etcd metadata store.',
   type: 'application',
-  version: '0.9.0',
+  version: '0.10.0',
   appVersion: 'v0.24.4',
   kubeVersion: '>=1.25.0-0',
   home: 'https://v6d.io',
@@ -21,6 +21,16 @@ export const chart = {
     'artifacthub.io/links':
       '- name: Documentation\n  url: https://v6d.io/notes/cloud-native/deploy-kubernetes.html\n- name: Source\n  url: https://github.com/v6d-io/v6d\n',
     'artifacthub.io/images':
-      '- name: vineyardd\n  image: docker.io/vineyardcloudnative/vineyardd:v0.24.4\n- name: etcd\n  image: quay.io/coreos/etcd:v3.5.21\n',
+      '- name: vineyardd\n  image: ghcr.io/v6d-io/v6d/vineyardd:alpine-v0.24.4\n- name: etcd\n  image: quay.io/coreos/etcd:v3.5.21\n',
+    'artifacthub.io/containsSecurityUpdates': 'false',
+    'artifacthub.io/changes': [
+      '- kind: fixed\n  description: vineyardd registers its pod IP and node name (MY_HOST_NAME, MY_NODE_NAME), so RPC works across nodes',
+      '- kind: fixed\n  description: vineyardd exits instead of starting a private etcd when the shared one does not answer',
+      '- kind: fixed\n  description: extra containers get VINEYARD_NODE_NAME for the socket claim sub-directory',
+      '- kind: fixed\n  description: chart-version-only upgrades no longer restart pods; etcd compaction and quota',
+      '- kind: changed\n  description: default image ghcr.io/v6d-io/v6d/vineyardd:alpine-<appVersion>; metrics.image.tag required',
+      '- kind: changed\n  description: refused - etcd.replicas > 1 without persistence, etcd.replicas changes on upgrade, https external etcd, over-long names',
+      '- kind: removed\n  description: vineyardd.syncCRDs, metrics.port and clusterDomain (breaking)',
+    ].join('\n'),
   },
 } as const;

@@ -35,13 +35,10 @@ const scheduling = (what: string) => ({
 export const values = {
   nameOverride: v.string('', 'Replaces the chart name in object names and the app.kubernetes.io/name label.'),
   fullnameOverride: v.string('', 'Replaces the release-derived prefix of every object name.'),
-  clusterDomain: v.string('cluster.local', 'DNS suffix of the cluster, used in service FQDNs.', {
-    pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
-  }),
   image: image(
-    'docker.io/vineyardcloudnative/vineyardd',
+    'ghcr.io/v6d-io/v6d/vineyardd',
     '',
-    'vineyardd image tag; empty means the chart appVersion (never `latest`).',
+    'vineyardd image tag; empty means `alpine-<appVersion>`, the multi-arch image upstream releases publish. The image must have vineyardd at `/usr/local/bin/vineyardd`.',
   ),
   imagePullSecrets: v.custom(
     'list',
@@ -66,16 +63,12 @@ export const values = {
       },
     ),
     reserveMemory: v.boolean(false, 'Pre-populate the shared memory pages at start-up (`--reserve_memory`).'),
-    syncCRDs: v.boolean(
-      false,
-      'Mirror persisted objects as Kubernetes CRDs (`--sync_crds`); mounts the ServiceAccount token.',
-    ),
     etcdPrefix: v.string('vineyard', 'Key prefix of vineyard metadata in etcd (`--etcd_prefix`).', {
       pattern: '^[^\\s]+$',
     }),
     metaTimeout: v.integer(
       60,
-      'Seconds vineyardd waits for etcd before exiting and being restarted (`--meta_timeout`).',
+      'Seconds vineyardd waits for the etcd host name to resolve (`--meta_timeout`); an etcd that resolves but does not answer is given about 5 s. Then vineyardd exits and the kubelet restarts it.',
       {
         minimum: 1,
       },
@@ -182,7 +175,7 @@ export const values = {
     enabled: v.boolean(true, 'Run a bundled etcd cluster; false requires `etcd.externalEndpoints`.'),
     replicas: v.integer(
       1,
-      'Members of the bundled etcd cluster; use an odd number (3, 5) so a majority survives failures.',
+      'Members of the bundled etcd cluster; use an odd number (3, 5) so a majority survives failures. More than 1 needs `etcd.persistence.enabled`. Fixed at install: an upgrade that changes it is refused.',
       {
         minimum: 1,
         maximum: 9,
@@ -191,7 +184,7 @@ export const values = {
     externalEndpoints: v.custom(
       'list',
       [],
-      'Client URLs of an external etcd, used when `etcd.enabled` is false.',
+      'Plaintext (`http://`) client URLs of an external etcd, used when `etcd.enabled` is false; vineyardd cannot speak TLS to etcd.',
       {
         type: 'array',
         items: { type: 'string', pattern: URL_PATTERN },
@@ -201,10 +194,15 @@ export const values = {
     persistence: v.object('Storage of etcd data; without it data lives in an emptyDir.', {
       enabled: v.boolean(
         false,
-        'Keep etcd data on PersistentVolumeClaims (recommended with more than one replica).',
+        'Keep etcd data on PersistentVolumeClaims (required with more than one replica).',
       ),
       storageClass: v.string('', 'Storage class; empty uses the cluster default.'),
-      size: v.custom('quantity', '1Gi', 'Size of each member volume.', k8s.quantity),
+      size: v.custom(
+        'quantity',
+        '1Gi',
+        "Size of each member volume, a whole number with a unit like `8Gi`; half of it (at most 8 GiB) is etcd's storage quota.",
+        k8s.quantity,
+      ),
       accessModes: v.custom('list', ['ReadWriteOnce'], 'Access modes of each member volume.', {
         type: 'array',
         minItems: 1,
@@ -238,9 +236,15 @@ export const values = {
     ),
   }),
   metrics: v.object('Prometheus metrics.', {
-    enabled: v.boolean(false, 'Run vineyardd with `--metrics` and an exporter sidecar.'),
-    image: image('docker.io/vineyardcloudnative/vineyard-grok-exporter', 'v0.24.4', 'Exporter image tag.'),
-    port: v.integer(9144, 'Port the exporter serves metrics on.', { minimum: 1, maximum: 65535 }),
+    enabled: v.boolean(
+      false,
+      'Run vineyardd with `--metrics` and a grok exporter sidecar serving Prometheus metrics on port 9144 (`/metrics`); needs `metrics.image.tag`.',
+    ),
+    image: image(
+      'docker.io/vineyardcloudnative/vineyard-grok-exporter',
+      '',
+      'Exporter image tag (or `tag@sha256:digest`); required with `metrics.enabled`, as upstream publishes the image only as `latest` (amd64).',
+    ),
     resources: v.custom(
       'object',
       { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } },

@@ -26,7 +26,7 @@ it('install --dry-run prints NOTES that explain the socket, RPC and Pod Security
     );
     expect(res.code, res.stderr).toBe(0);
     const notes = res.stdout.slice(res.stdout.indexOf('NOTES:'));
-    expect(notes).toContain('vineyard-rpc.vineyard.svc.cluster.local:9600');
+    expect(notes).toContain('vineyard-rpc.vineyard.svc:9600');
     expect(notes).toContain('/var/run/vineyard-vineyard-vineyard');
     expect(notes).toContain('pod-security.kubernetes.io/enforce=privileged');
     expect(notes).toContain('mountPath: /var/run/vineyard');

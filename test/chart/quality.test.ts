@@ -205,9 +205,7 @@ it('default release yields Services etcd-for-vineyard and vineyard-rpc on 2379 a
     expect(svc('etcd-for-vineyard').ports.map((p) => p.port)).toEqual([2379]);
     expect(svc('vineyard-rpc').ports.map((p) => p.port)).toEqual([9600]);
     const ds = docs.find((d) => d.kind === 'DaemonSet');
-    expect(JSON.stringify(ds)).toContain(
-      '--etcd_endpoint=http://etcd-for-vineyard.vineyard.svc.cluster.local:2379',
-    );
+    expect(JSON.stringify(ds)).toContain('--etcd_endpoint=http://etcd-for-vineyard.vineyard.svc:2379');
     const hostPath = (podOf(ds as K8sObject)?.spec.volumes ?? []).find(
       (v) => v.name === 'vineyard-socket',
     )?.hostPath;

@@ -34,8 +34,17 @@ Common labels.
 */}}
 {{- define "vineyard.labels" -}}
 helm.sh/chart: {{ include "vineyard.chart" . }}
-{{ include "vineyard.selectorLabels" . }}
+{{ include "vineyard.podLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+{{- end }}
+
+{{/*
+Labels of pod templates: the common labels without the chart and app versions. A label change in a pod
+template replaces every pod, and a replaced etcd member without persistence loses its data, so a
+chart-version-only bump must leave the pod templates untouched.
+*/}}
+{{- define "vineyard.podLabels" -}}
+{{ include "vineyard.selectorLabels" . }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: vineyard
 {{- end }}
@@ -50,18 +59,20 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
 {{/*
-Object names. Each is derived from the fullname so two releases in one namespace never collide.
+Object names. Each is derived from the fullname so two releases in one namespace never collide. They
+are never truncated: cutting the suffix off would make `<fullname>-rpc` and `<fullname>-etcd` the same
+name. "vineyard.validate" refuses a fullname too long for them instead.
 */}}
 {{- define "vineyard.rpcServiceName" -}}
-{{- printf "%s-rpc" (include "vineyard.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- printf "%s-rpc" (include "vineyard.fullname" .) }}
 {{- end }}
 
 {{- define "vineyard.etcdServiceName" -}}
-{{- printf "etcd-for-%s" (include "vineyard.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- printf "etcd-for-%s" (include "vineyard.fullname" .) }}
 {{- end }}
 
 {{- define "vineyard.etcdName" -}}
-{{- printf "%s-etcd" (include "vineyard.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- printf "%s-etcd" (include "vineyard.fullname" .) }}
 {{- end }}
 
 {{- define "vineyard.socketClaimName" -}}
@@ -81,10 +92,11 @@ Object names. Each is derived from the fullname so two releases in one namespace
 {{- end }}
 
 {{/*
-vineyardd image: the tag defaults to the chart's appVersion.
+vineyardd image: the tag defaults to the one upstream's release workflow publishes for the chart's
+appVersion, `alpine-<appVersion>` (a multi-arch manifest; vineyardd is /usr/local/bin/vineyardd).
 */}}
 {{- define "vineyard.image" -}}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- printf "%s:%s" .Values.image.repository (default (printf "alpine-%s" .Chart.AppVersion) .Values.image.tag) }}
 {{- end }}
 
 {{/*
@@ -135,12 +147,64 @@ vineyardd servers of different nodes never race for one socket file.
 {{- end }}
 
 {{/*
-Client URLs of the metadata store, comma-separated as vineyardd's --etcd_endpoint accepts.
+Client URLs of the metadata store, comma-separated as vineyardd's --etcd_endpoint accepts. In-cluster
+names end in `.svc`: the pods' DNS search path completes them, whatever the cluster domain is.
 */}}
 {{- define "vineyard.etcdEndpoints" -}}
 {{- if .Values.etcd.enabled }}
-{{- printf "http://%s.%s.svc.%s:2379" (include "vineyard.etcdServiceName" .) .Release.Namespace .Values.clusterDomain }}
+{{- printf "http://%s.%s.svc:2379" (include "vineyard.etcdServiceName" .) .Release.Namespace }}
 {{- else }}
 {{- required "etcd.externalEndpoints must list at least one URL when etcd.enabled is false" (join "," .Values.etcd.externalEndpoints) }}
+{{- end }}
+{{- end }}
+
+{{/*
+etcd's backend quota: half of each member's volume (the other half holds the WAL and snapshots), at most
+8 GiB (etcd's recommended maximum). Without persistence etcd keeps its default quota of 2 GiB.
+*/}}
+{{- define "vineyard.etcdQuotaBytes" -}}
+{{- $size := toString .Values.etcd.persistence.size }}
+{{- $units := dict "" 1 "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 }}
+{{- $number := regexFind "^[0-9]+" $size }}
+{{- $unit := trimPrefix $number $size }}
+{{- if or (not $number) (not (hasKey $units $unit)) }}
+{{- fail (printf "etcd.persistence.size %q: write it as a whole number with a unit, like 8Gi (the chart gives etcd half of it as its storage quota)" $size) }}
+{{- end }}
+{{- min (div (mul (int64 $number) (get $units $unit)) 2) 8589934592 }}
+{{- end }}
+
+{{/*
+Refuses values that render valid objects which cannot work, with a message saying what to change. Checks
+that need the cluster (the running etcd's size) use `lookup`, which finds nothing under `helm template`.
+*/}}
+{{- define "vineyard.validate" -}}
+{{- $fullname := include "vineyard.fullname" . }}
+{{- if .Values.etcd.enabled }}
+{{- /* StatefulSet pods carry the label controller-revision-hash=<name>-<10-character hash>, at most 63. */}}
+{{- if gt (len $fullname) 47 }}
+{{- fail (printf "the fullname %q (from the release name or fullnameOverride, %d characters) is too long for the etcd StatefulSet %q: its pods' revision label adds 11 characters and must stay within 63. Use a release name or fullnameOverride of at most 47 characters." $fullname (len $fullname) (include "vineyard.etcdName" .)) }}
+{{- end }}
+{{- $replicas := int .Values.etcd.replicas }}
+{{- if and (gt $replicas 1) (not .Values.etcd.persistence.enabled) }}
+{{- fail (printf "etcd.replicas=%d needs etcd.persistence.enabled=true: an etcd member whose pod is replaced comes back without its data and is refused by the cluster (\"member has already been bootstrapped\"), so the cluster degrades with every node drain. Set etcd.persistence.enabled=true, or etcd.replicas=1." $replicas) }}
+{{- end }}
+{{- with lookup "apps/v1" "StatefulSet" .Release.Namespace (include "vineyard.etcdName" .) }}
+{{- $running := int .spec.replicas }}
+{{- if ne $running $replicas }}
+{{- fail (printf "etcd.replicas cannot change on upgrade (StatefulSet %s runs %d, the values ask for %d): new members would bootstrap a second cluster beside the running one, and removing members loses the quorum. Keep etcd.replicas=%d; to resize, uninstall the release, delete its etcd claims (kubectl delete pvc -l app.kubernetes.io/instance=%s,app.kubernetes.io/component=etcd) and install again." .metadata.name $running $replicas $running $.Release.Name) }}
+{{- end }}
+{{- end }}
+{{- else }}
+{{- if gt (len $fullname) 52 }}
+{{- fail (printf "the fullname %q (from the release name or fullnameOverride, %d characters) is too long for the object names derived from it (like %q). Use a release name or fullnameOverride of at most 52 characters." $fullname (len $fullname) (printf "%s-test-probe" $fullname)) }}
+{{- end }}
+{{- range .Values.etcd.externalEndpoints }}
+{{- if not (hasPrefix "http://" .) }}
+{{- fail (printf "etcd.externalEndpoints: %q is not an http:// URL. vineyardd speaks plaintext to etcd only (it has no TLS client options), so an https:// endpoint never answers it. Give the etcd's plaintext client URL, like http://etcd.infra:2379." .) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and .Values.metrics.enabled (not .Values.metrics.image.tag) }}
+{{- fail "metrics.enabled needs metrics.image.tag: upstream publishes the exporter image (docker.io/vineyardcloudnative/vineyard-grok-exporter) only as `latest`, for amd64 only, so the chart cannot pin one for you. Mirror it and set metrics.image.repository and metrics.image.tag (a tag or tag@sha256:digest you have checked)." }}
 {{- end }}
 {{- end }}
