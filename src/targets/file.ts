@@ -112,6 +112,9 @@ export class FileStorage implements Storage {
     await rm(this.pathOf(key), { force: true });
   }
 
+  /** Nothing stays open between calls (each lock and file handle is released by its own operation). */
+  async close(): Promise<void> {}
+
   /** Exclusive lock: create-if-absent is atomic; a lock left by a dead process is taken over. */
   private async withLock<T>(fn: () => Promise<T>): Promise<T> {
     const lock = path.join(this.root, LOCK_FILE);

@@ -1,8 +1,12 @@
 /**
- * Keeps credentials out of everything we print. Error texts from the SDK and the store are reduced to
- * status, error code and a cause we phrase ourselves, and every line leaving the CLI is passed through
- * `redactSecrets`, which masks any credential value known to this process.
+ * Keeps credentials out of everything we print: the one seam every target's output passes through.
+ * Error texts from the SDK and the store are reduced to status, error code and a cause we phrase
+ * ourselves; `redacting` wraps every target the registry opens, so its errors, progress lines,
+ * summaries and locations are passed through `redactSecrets`, which masks any credential value known to
+ * this process. Teaching it a new secret is a change here only.
  */
+import { InputError, PipelineError, UsageError } from '../errors.ts';
+import type { PublishedChart, PublishOptions, Target } from './target.ts';
 
 const SECRET_VARIABLES = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN'];
 
@@ -57,4 +61,52 @@ export function describeS3Failure(err: unknown, endpoint: string | undefined): s
   if (status) return `${where} answered HTTP ${status}${e.name && e.name !== 'Unknown' ? ` ${e.name}` : ''}`;
   // Unrecognised: keep the SDK's class name and a redacted message so the cause is not lost.
   return redactSecrets(`${e.name ?? 'error'}: ${e.message ?? String(err)}`);
+}
+
+/** Our own errors keep their class (exit code) with the message masked; others become a PipelineError. */
+export function redactError(err: unknown): Error {
+  if (err instanceof InputError || err instanceof UsageError || err instanceof PipelineError) {
+    err.message = redactSecrets(err.message);
+    return err;
+  }
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return new PipelineError(`publish failed: ${redactSecrets(text)}`);
+}
+
+/** Every string inside a JSON-like value (a summary) masked; other leaves are kept as they are. */
+function redactStrings<T>(value: T): T {
+  if (typeof value === 'string') return redactSecrets(value) as T;
+  if (Array.isArray(value)) return value.map(redactStrings) as T;
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v)])) as T;
+  }
+  return value;
+}
+
+async function guarded<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw redactError(err);
+  }
+}
+
+/** What a target prints or throws, masked. Archives are data, not output: only their locations are. */
+export function redacting(target: Target): Target {
+  const published = (p: PublishedChart): PublishedChart => {
+    const at = <V extends { location: string }>(v: V | undefined) =>
+      v && { ...v, location: redactSecrets(v.location) };
+    return { ...p, newest: at(p.newest), current: at(p.current) };
+  };
+  return {
+    kind: target.kind,
+    describe: () => redactSecrets(target.describe()),
+    publish: (files, opts: PublishOptions = {}) => {
+      const progress = opts.onProgress;
+      const onProgress = progress && ((m: string) => progress(redactSecrets(m)));
+      return guarded(async () => redactStrings(await target.publish(files, { ...opts, onProgress })));
+    },
+    readPublished: (charts) => guarded(async () => (await target.readPublished(charts)).map(published)),
+    close: () => guarded(() => target.close()),
+  };
 }

@@ -1,40 +1,43 @@
-/** Parses `--to` (file://DIR or s3://BUCKET[/PREFIX]) and opens the matching storage. */
-import path from 'node:path';
+/**
+ * Targets by URL scheme, like helm's `pusher.Providers.ByScheme`. Adding a backend = one provider file
+ * under providers/ + one line in PROVIDERS. Every target leaves here wrapped by the redaction seam, so
+ * no provider can print or throw a credential.
+ */
 import { UsageError } from '../errors.ts';
-import { FileStorage } from './file.ts';
-import { openS3Storage, type S3Options } from './s3.ts';
-import type { Storage } from './storage.ts';
+import { fileProvider } from './providers/file.ts';
+import { ociProvider } from './providers/oci.ts';
+import { s3Provider } from './providers/s3.ts';
+import { redactError, redacting } from './redact.ts';
+import type { OpenOptions, Provider, Target } from './target.ts';
 
 export const DEFAULT_TARGET = 'file://charts-out/repo';
 
-export type Target = { kind: 'file'; dir: string } | { kind: 's3'; bucket: string; prefix: string };
+const PROVIDERS: Provider[] = [fileProvider, s3Provider, ociProvider];
 
-// S3 bucket naming rules (lowercase letters, digits, dots, hyphens; 3-63 characters)
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-
-export function parseTarget(to: string, cwd = process.cwd()): Target {
-  if (to.startsWith('file://')) {
-    const rest = to.slice('file://'.length);
-    if (!rest) throw new UsageError(`--to ${to}: expected file://DIR`);
-    return { kind: 'file', dir: path.resolve(cwd, rest) };
-  }
-  if (to.startsWith('s3://')) {
-    const [bucket, ...parts] = to.slice('s3://'.length).split('/');
-    if (!BUCKET.test(bucket)) {
-      throw new UsageError(
-        `--to ${to}: '${bucket}' is not a valid bucket name (expected s3://BUCKET[/PREFIX])`,
-      );
-    }
-    const prefix = parts.filter((p) => p !== '').join('/');
-    if (prefix.split('/').some((p) => p === '.' || p === '..')) {
-      throw new UsageError(`--to ${to}: the prefix must not contain . or .. segments`);
-    }
-    return { kind: 's3', bucket, prefix };
-  }
-  throw new UsageError(`--to ${to}: expected file://DIR or s3://BUCKET[/PREFIX]`);
+/** The provider for `url`'s scheme, or a usage error listing the URL forms we know. */
+export function providerFor(url: string): Provider {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//.exec(url)?.[1];
+  const provider = PROVIDERS.find((p) => p.scheme === scheme);
+  if (provider) return provider;
+  throw redactError(new UsageError(`--to ${url}: expected ${PROVIDERS.map((p) => p.usage).join(' or ')}`));
 }
 
-export async function openStorage(target: Target, s3: S3Options = {}): Promise<Storage> {
-  if (target.kind === 'file') return new FileStorage(target.dir);
-  return openS3Storage({ bucket: target.bucket, prefix: target.prefix }, s3);
+/** Validates `url` without any I/O: call it for every target before reading or writing anything. */
+export function checkTarget(url: string, cwd?: string): Provider {
+  const provider = providerFor(url);
+  try {
+    provider.check(url, cwd);
+  } catch (err) {
+    throw redactError(err);
+  }
+  return provider;
+}
+
+export async function openTarget(url: string, opts: OpenOptions = {}): Promise<Target> {
+  const provider = checkTarget(url, opts.cwd);
+  try {
+    return redacting(await provider.open(url, opts));
+  } catch (err) {
+    throw redactError(err);
+  }
 }

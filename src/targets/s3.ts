@@ -1,7 +1,8 @@
 /**
  * `s3://BUCKET[/PREFIX]` through @aws-sdk/client-s3. Credentials, region and endpoint come from the
  * SDK's standard chain (AWS_* variables, shared profiles, AWS_ENDPOINT_URL_S3, web identity); `--endpoint`
- * and `--path-style` cover S3-compatible stores (MinIO, Ceph RGW, R2).
+ * and `--path-style` cover S3-compatible stores (MinIO, Ceph RGW, R2). Only providers/s3.ts imports
+ * this module, and only when an s3:// target is opened: nothing else pays for loading the SDK.
  */
 import {
   DeleteObjectCommand,
@@ -14,18 +15,11 @@ import {
 import { PipelineError } from '../errors.ts';
 import { describeS3Failure } from './redact.ts';
 import type { ObjectInfo, PutOptions, PutResult, Storage, StoredObject, TrafficStats } from './storage.ts';
+import type { S3Options } from './target.ts';
 
 export interface S3Location {
   bucket: string;
   prefix: string;
-}
-
-export interface S3Options {
-  endpoint?: string;
-  pathStyle?: boolean;
-  region?: string;
-  /** SDK attempts per request (network errors, 5xx, throttling); conditional losers are ours to retry. */
-  maxAttempts?: number;
 }
 
 interface SdkError {
@@ -172,7 +166,7 @@ export class S3Storage implements Storage {
     }
   }
 
-  destroy(): void {
+  async close(): Promise<void> {
     this.client.destroy();
   }
 }

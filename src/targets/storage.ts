@@ -1,6 +1,7 @@
 /**
- * The one interface between the publish protocol and a repository store (a local directory or an S3
- * bucket). Keys are relative to the repository root (`index.yaml`, `vineyard-0.1.0.tgz`).
+ * The one interface between the publish protocol of chart repositories (repository/) and a store (a
+ * local directory, an S3 bucket): a new index-based backend implements this, plus a provider. Keys are
+ * relative to the repository root (`index.yaml`, `vineyard-0.1.0.tgz`).
  *
  * ETags are opaque strings exactly as the store returned them; how a store wants them echoed back in
  * `If-Match` is learned by the precondition probe (probe.ts), not assumed.
@@ -55,6 +56,8 @@ export interface Storage {
   delete(key: string): Promise<void>;
   /** Requests and payload bytes so far (for --json and the benchmark). */
   readonly stats: TrafficStats;
+  /** Releases clients and sockets; the storage is unusable afterwards. */
+  close(): Promise<void>;
 }
 
 /** Strips the quotes S3 puts around ETags, so values can be compared. */

@@ -1,11 +1,8 @@
-/** `vineyard-charts publish`: CLI wrapper around publishCharts (publish.ts). */
+/** `vineyard-charts publish`: CLI wrapper around the publish stage, for any target scheme. */
 import { type Command, Option } from 'commander';
-import { InputError, PipelineError, UsageError } from '../../errors.ts';
-import { isOciUrl } from '../../helm/oci/reference.ts';
-import { type PublishSummary, publishCharts } from '../../stages/publish/publish.ts';
-import { runOciPublishCommand } from '../../targets/oci.ts';
-import { redactSecrets } from '../../targets/redact.ts';
+import { publish } from '../../stages/publish/publish.ts';
 import { DEFAULT_TARGET } from '../../targets/registry.ts';
+import { formatPublishSummary } from '../../targets/summary.ts';
 
 interface PublishFlags {
   to: string;
@@ -41,20 +38,6 @@ Examples:
       --to s3://charts --path-style --json
 `;
 
-function printSummary(s: PublishSummary): string {
-  const lines = [`${s.dryRun ? 'plan for' : 'published to'} ${s.target}`];
-  for (const o of s.objects)
-    lines.push(`  ${o.action.padEnd(13)} ${o.key}${o.digest ? `  sha256:${o.digest}` : ''}`);
-  lines.push(`  ${s.index.action.padEnd(13)} ${s.index.key} (${s.index.entries} entries)`);
-  for (const a of s.index.added) lines.push(`    + ${a}`);
-  if (s.store.conditionalWrites === 'ignored') {
-    lines.push(
-      '  warning: the store ignores conditional writes; safe only because --single-writer was given',
-    );
-  }
-  return `${lines.join('\n')}\n`;
-}
-
 export function register(program: Command): void {
   program
     .command('publish')
@@ -88,35 +71,22 @@ export function register(program: Command): void {
     .option('--json', 'print a JSON summary on stdout (progress still goes to stderr)')
     .addHelpText('after', HELP_AFTER)
     .action(async (files: string[], flags: PublishFlags) => {
-      // oci://HOST/PATH pushes like `helm push` (src/helm/oci); no index is involved.
-      if (isOciUrl(flags.to)) return runOciPublishCommand(files, flags);
-      try {
-        const summary = await publishCharts(files, {
-          to: flags.to,
-          endpoint: flags.endpoint,
-          pathStyle: flags.pathStyle,
-          region: flags.region,
-          baseUrl: flags.baseUrl,
-          indexFormat: flags.indexFormat,
-          dryRun: flags.dryRun,
-          force: flags.force,
-          singleWriter: flags.singleWriter,
-          onProgress: (m) => process.stderr.write(`${redactSecrets(m)}\n`),
-        });
-        const out = flags.json ? `${JSON.stringify(summary, null, 2)}\n` : printSummary(summary);
-        process.stdout.write(redactSecrets(out));
-      } catch (err) {
-        throw sanitize(err);
-      }
+      // Errors, progress and the summary are already redacted by the target seam (src/targets/redact.ts).
+      const summary = await publish(files, {
+        to: flags.to,
+        endpoint: flags.endpoint,
+        pathStyle: flags.pathStyle,
+        region: flags.region,
+        plainHttp: flags.plainHttp,
+        baseUrl: flags.baseUrl,
+        indexFormat: flags.indexFormat,
+        dryRun: flags.dryRun,
+        force: flags.force,
+        singleWriter: flags.singleWriter,
+        onProgress: (m) => process.stderr.write(`${m}\n`),
+      });
+      process.stdout.write(
+        flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatPublishSummary(summary),
+      );
     });
-}
-
-/** Every error leaves with credentials masked; unexpected ones keep their text but lose nothing secret. */
-function sanitize(err: unknown): Error {
-  if (err instanceof InputError || err instanceof UsageError || err instanceof PipelineError) {
-    err.message = redactSecrets(err.message);
-    return err;
-  }
-  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return new PipelineError(`publish failed: ${redactSecrets(text)}`);
 }

@@ -5,10 +5,9 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { InputError, UsageError } from '../../errors.ts';
 import { CHART_SRC, CHARTS_OUT, DEFAULT_PORT } from '../../paths.ts';
-import type { PublishSummary } from '../../stages/publish/publish.ts';
-import type { ReleaseSummary, TargetPlan } from '../../stages/release/release.ts';
-import type { OciPublishSummary } from '../../targets/oci.ts';
+import type { ReleaseSummary } from '../../stages/release/release.ts';
 import { redactSecrets } from '../../targets/redact.ts';
+import { publishHeader, publishSummaryLines } from '../../targets/summary.ts';
 
 interface ReleaseFlags {
   to?: string[];
@@ -33,23 +32,6 @@ interface ReleaseFlags {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-function isOci(r: PublishSummary | OciPublishSummary): r is OciPublishSummary {
-  return 'charts' in r;
-}
-
-function describeResult(plan: TargetPlan): string[] {
-  const r = plan.result;
-  if (!r) return ['  nothing to publish'];
-  if (isOci(r)) {
-    return r.charts.map((c) => `  ${(c.status === 'planned' ? 'would-push' : c.status).padEnd(13)} ${c.ref}`);
-  }
-  const lines = r.objects.map((o) => `  ${o.action.padEnd(13)} ${o.location}`);
-  lines.push(`  ${r.index.action.padEnd(13)} ${r.index.key} (${r.index.entries} entries)`);
-  for (const a of r.index.added) lines.push(`    + ${a}`);
-  for (const m of r.metadata ?? []) lines.push(`  ${m.action.padEnd(13)} ${m.location}`);
-  return lines;
-}
-
 /** `helm repo add` needs an HTTP URL: for a local directory that is `serve`. */
 export function tryItText(repoDir: string, chartNames: string[]): string {
   const rel = path.relative(process.cwd(), repoDir);
@@ -71,10 +53,10 @@ export function formatRelease(s: ReleaseSummary): string {
     return `${lines.join('\n')}\n`;
   }
   for (const plan of s.targets) {
-    lines.push(`${s.dryRun ? 'plan for' : 'published to'} ${plan.to}`);
+    lines.push(publishHeader(s.dryRun, plan.to));
     for (const c of plan.charts)
       if (c.action === 'unchanged') lines.push(`  unchanged     ${c.name} ${c.version} (already published)`);
-    lines.push(...describeResult(plan));
+    lines.push(...(plan.result ? publishSummaryLines(plan.result) : ['  nothing to publish']));
   }
   return `${lines.join('\n')}\n`;
 }

@@ -10,24 +10,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../../errors.ts';
 import { type ChartArchive, readChartArchive } from '../../helm/chart/archive.ts';
-import { isOciUrl } from '../../helm/oci/reference.ts';
-import { type OciPublishSummary, publishChartsToOci } from '../../targets/oci.ts';
-import { openStorage, parseTarget } from '../../targets/registry.ts';
-import type { S3Options } from '../../targets/s3.ts';
+import { checkTarget, openTarget } from '../../targets/registry.ts';
+import type { PublishSummary, TargetKind } from '../../targets/summary.ts';
+import type { PublishedChart, S3Options, Target } from '../../targets/target.ts';
 import { writeFileAtomic } from '../../util/atomic-write.ts';
 import { lintCharts } from '../lint/lint.ts';
 import type { Finding } from '../lint/model.ts';
 import { contentChanged } from '../lint/release.ts';
 import type { Summary as LintSummary } from '../lint/report.ts';
 import { archiveFileName, buildChartArchive, signArchive } from '../package/package.ts';
-import { type PublishSummary, publishCharts } from '../publish/publish.ts';
 import { renderAll } from '../render/render.ts';
-import {
-  type PublishedChart,
-  publishedInRegistry,
-  publishedInRepository,
-  writeSnapshot,
-} from './published.ts';
+import { writeSnapshot } from './published.ts';
 
 export const ARTIFACTHUB_FILE = 'artifacthub-repo.yml';
 
@@ -64,10 +57,10 @@ export type ChartAction = 'publish' | 'unchanged' | 'refused';
 
 export interface TargetPlan {
   to: string;
-  kind: 'repository' | 'oci';
+  kind: TargetKind;
   charts: { name: string; version: string; published: string[]; action: ChartAction; reason?: string }[];
   lint: { against: string | null; summary: LintSummary; findings: Finding[] };
-  result?: PublishSummary | OciPublishSummary;
+  result?: PublishSummary;
 }
 
 export interface ReleaseSummary {
@@ -127,17 +120,6 @@ async function buildCharts(dirs: string[], opts: ReleaseOptions): Promise<Built[
   return out;
 }
 
-async function readPublished(to: string, built: Built[], opts: ReleaseOptions): Promise<PublishedChart[]> {
-  const charts = built.map((b) => ({ name: b.chart.name, version: b.chart.version }));
-  if (isOciUrl(to)) return publishedInRegistry(to, charts, { plainHttp: opts.plainHttp });
-  const storage = await openStorage(parseTarget(to), opts.s3);
-  try {
-    return await publishedInRepository(storage, charts);
-  } finally {
-    if ('destroy' in storage) (storage as { destroy(): void }).destroy();
-  }
-}
-
 async function writePackages(dir: string, built: Built[]): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const files: string[] = [];
@@ -152,9 +134,11 @@ async function writePackages(dir: string, built: Built[]): Promise<string[]> {
 
 export async function release(opts: ReleaseOptions): Promise<ReleaseSummary> {
   if (opts.targets.length === 0) throw new UsageError('release: name at least one --to target (or --local)');
-  for (const to of opts.targets) if (!isOciUrl(to)) parseTarget(to); // usage errors first
+  for (const to of opts.targets) checkTarget(to); // usage errors first
   const progress = opts.onProgress ?? (() => undefined);
   const work = await mkdtemp(path.join(tmpdir(), 'vineyard-release-'));
+  // opened once, read before anything is decided and written to only when every target agrees
+  const opened: Target[] = [];
   try {
     // A dry run renders into a scratch directory too: it writes nothing anywhere.
     const outRoot = opts.dryRun ? path.join(work, 'out') : opts.outRoot;
@@ -174,7 +158,11 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseSummary> {
     const refusals: string[] = [];
     for (const [i, to] of opts.targets.entries()) {
       progress(`  reading what ${to} already has`);
-      const published = await readPublished(to, built, opts);
+      const target = await openTarget(to, { s3: opts.s3, plainHttp: opts.plainHttp });
+      opened.push(target);
+      const published = await target.readPublished(
+        built.map((b) => ({ name: b.chart.name, version: b.chart.version })),
+      );
       const against = await writeSnapshot(path.join(work, `published-${i}`), published);
       const { findings, summary } = await lintCharts(dirs, {
         strict: opts.strict ?? true,
@@ -199,7 +187,7 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseSummary> {
       for (const c of charts) if (c.reason) refusals.push(`${to}: ${c.reason}`);
       targets.push({
         to,
-        kind: isOciUrl(to) ? 'oci' : 'repository',
+        kind: target.kind,
         charts,
         lint: { against: against ? to : null, summary, findings },
       });
@@ -227,34 +215,25 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseSummary> {
       : [];
 
     progress(`[5/5] publish${opts.dryRun ? ' (dry run: plan only)' : ''}`);
-    for (const plan of targets) {
+    for (const [t, plan] of targets.entries()) {
       const files = staged.filter((_, i) => plan.charts[i].action === 'publish');
       for (const c of plan.charts)
         if (c.action === 'unchanged')
           progress(`  ${plan.to}: ${c.name} ${c.version} already published, same content`);
-      if (plan.kind === 'oci') {
-        if (files.length > 0)
-          plan.result = await publishChartsToOci(files, {
-            to: plan.to,
-            plainHttp: opts.plainHttp,
-            dryRun: opts.dryRun,
-            onProgress: (m) => progress(`  ${m}`),
-          });
-        continue;
-      }
-      if (files.length === 0 && metadataObjects.length === 0) continue;
-      plan.result = await publishCharts(files, {
-        ...opts.s3,
-        to: plan.to,
+      // metadata files live next to an index: only chart repositories take them
+      const metadata = plan.kind === 'repository' ? metadataObjects : [];
+      if (files.length === 0 && metadata.length === 0) continue;
+      plan.result = await opened[t].publish(files, {
         dryRun: opts.dryRun,
         singleWriter: opts.singleWriter,
         baseUrl: opts.baseUrl,
-        metadataObjects,
+        metadataObjects: metadata,
         onProgress: (m) => progress(`  ${m}`),
       });
     }
     return summary;
   } finally {
+    for (const target of opened) await target.close();
     await rm(work, { recursive: true, force: true });
   }
 }

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, UsageError } from '../../errors.ts';
 import { type ChartArchive, readChartArchive } from '../../helm/chart/archive.ts';
-import { archiveFileName } from '../package/package.ts';
+import { archiveFileName } from '../../stages/package/package.ts';
 
 export interface ChartInput {
   file: string;

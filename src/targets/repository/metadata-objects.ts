@@ -4,8 +4,8 @@
  * still conditional on what was read, so two publishers never interleave half of each other's update.
  */
 import { PipelineError } from '../../errors.ts';
-import { type EtagForm, formatEtag } from '../../targets/probe.ts';
-import type { Storage } from '../../targets/storage.ts';
+import { type EtagForm, formatEtag } from '../probe.ts';
+import type { Storage } from '../storage.ts';
 
 export interface MetadataObject {
   key: string;

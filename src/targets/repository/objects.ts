@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { PipelineError } from '../../errors.ts';
-import { type EtagForm, formatEtag } from '../../targets/probe.ts';
-import { bareEtag, type ObjectInfo, type Storage } from '../../targets/storage.ts';
+import { type EtagForm, formatEtag } from '../probe.ts';
+import { bareEtag, type ObjectInfo, type Storage } from '../storage.ts';
 
 export interface ImmutableObject {
   key: string;

@@ -12,9 +12,9 @@ import {
   parseIndex,
   serializeIndex,
 } from '../../helm/repo/index-file.ts';
-import { type EtagForm, formatEtag } from '../../targets/probe.ts';
-import { backoffDelay, sleep } from '../../targets/retry.ts';
-import type { Storage } from '../../targets/storage.ts';
+import { type EtagForm, formatEtag } from '../probe.ts';
+import { backoffDelay, sleep } from '../retry.ts';
+import type { Storage } from '../storage.ts';
 
 export const INDEX_KEY = 'index.yaml';
 export type IndexFormat = 'yaml' | 'json';
