@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishCharts } from '../../src/stages/publish/publish.ts';
 import { startServer } from '../../src/stages/serve/server.ts';
 import { CLI, cli, HELM_MAJORS, helm } from '../support/run.ts';
+import { expectMatchesSchema } from '../support/schemas.ts';
 import { makeChart, writeChartDir } from './charts.ts';
 
 type Index = { entries: Record<string, { version: string; digest: string; urls: string[] }[]> };
@@ -33,6 +34,7 @@ describe('publish to a directory, and serve it', () => {
     const res = await cli(['publish', a.file, '--to', `file://${repo}`, '--json']);
     expect(res.code, res.stderr).toBe(0);
     expect(JSON.parse(res.stdout).index.action).toBe('created');
+    expectMatchesSchema('publish-summary.schema.json', JSON.parse(res.stdout));
     // `serve` exactly as a user runs it, on a free port
     const child = spawn(process.execPath, [CLI, 'serve', repo, '--port', '0'], {
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/tools/helm.ts';
 import { type RunningRegistry, startRegistry } from '../support/docker-registry.ts';
 import { cli, helm, withTempDir } from '../support/run.ts';
+import { expectMatchesSchema } from '../support/schemas.ts';
 
 const FIXTURE = path.join(PROJECT_ROOT, 'test', 'fixtures', 'charts', 'oci-demo');
 
@@ -33,6 +34,7 @@ describe('publish --to oci://', () => {
       const res = await cli(['publish', tgz, '--to', to, '--plain-http', '--json']);
       expect(res.code, res.stderr).toBe(0);
       const summary = JSON.parse(res.stdout);
+      expectMatchesSchema('publish-summary.schema.json', summary);
       expect(summary).toMatchObject({
         target: to,
         dryRun: false,

@@ -17,6 +17,7 @@ import { PROJECT_ROOT } from '../../src/tools/helm.ts';
 import { type FaultProxy, seededRandom, startFaultProxy } from '../support/fault-proxy.ts';
 import { missingRgwBinaries, type Rgw, sharedRgw } from '../support/rgw/rgw.ts';
 import { cli, HELM_MAJORS, helm, type RunResult } from '../support/run.ts';
+import { expectMatchesSchema } from '../support/schemas.ts';
 import { makeChart } from './charts.ts';
 import { listObjects, putRaw, s3Client, s3Env, verifyRepository } from './repo-check.ts';
 
@@ -65,6 +66,7 @@ describe.skipIf(missing.length > 0)('publish to Ceph RGW', () => {
     expect(res.stderr).toContain('uploading demo-1.0.0.tgz');
     expect(res.code).toBe(0);
     const summary = JSON.parse(res.stdout);
+    expectMatchesSchema('publish-summary.schema.json', summary);
     expect(summary.store).toEqual({
       conditionalWrites: 'honoured',
       ifMatchForm: 'unquoted',
@@ -383,6 +385,7 @@ describe.skipIf(missing.length > 0)('publish to Ceph RGW', () => {
         '--json',
       ]);
       expect(dry.code, dry.stderr).toBe(0);
+      expectMatchesSchema('publish-summary.schema.json', JSON.parse(dry.stdout));
       expect(JSON.parse(dry.stdout).objects[0].action).toBe('would-replace');
       expect(JSON.parse(dry.stdout).index.added).toEqual(['imm@1.0.0']);
       expect(await list('immutable')).toEqual(before);

@@ -19,6 +19,7 @@ import { copyChartSources } from '../support/chart-sources.ts';
 import { type RunningRegistry, startRegistry } from '../support/docker-registry.ts';
 import { missingRgwBinaries, type Rgw, sharedRgw } from '../support/rgw/rgw.ts';
 import { cli, HELM_MAJORS, helm } from '../support/run.ts';
+import { expectMatchesSchema } from '../support/schemas.ts';
 
 const CHART_SRC = path.join(PROJECT_ROOT, 'chart-src');
 const ARTIFACTHUB = path.join(CHART_SRC, 'artifacthub-repo.yml');
@@ -34,9 +35,15 @@ afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-/** Builds from chart-src/ into a private --out, so the checkout's charts-out/ is never touched. */
-const release = (out: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
-  cli(['release', '--out', path.join(tmp, out), '--json', ...args], { env });
+/**
+ * Builds from chart-src/ into a private --out, so the checkout's charts-out/ is never touched. Every
+ * summary, refused or not, is held to schemas/release-summary.schema.json.
+ */
+const release = async (out: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
+  const res = await cli(['release', '--out', path.join(tmp, out), '--json', ...args], { env });
+  if (res.stdout.trim()) expectMatchesSchema('release-summary.schema.json', JSON.parse(res.stdout));
+  return res;
+};
 
 const copySources = (name: string, edit?: (chartDir: string) => Promise<void>) =>
   copyChartSources(tmp, name, edit);

@@ -14,6 +14,7 @@ import { startServer } from '../../src/stages/serve/server.ts';
 import { ensureTool, PROJECT_ROOT } from '../../src/tools/helm.ts';
 import { copyChartSources } from '../support/chart-sources.ts';
 import { cli, HELM_MAJORS, helm } from '../support/run.ts';
+import { expectMatchesSchema } from '../support/schemas.ts';
 
 const CHART_SRC = path.join(PROJECT_ROOT, 'chart-src');
 let tmp: string;
@@ -109,6 +110,7 @@ describe('release --local (npm start)', () => {
     const res = await cli(['release', '--local', '--out', path.join(tmp, 'out'), '--json']);
     expect(res.code, res.stderr).toBe(0);
     const summary = JSON.parse(res.stdout);
+    expectMatchesSchema('release-summary.schema.json', summary);
     expect(summary).toMatchObject({
       ok: true,
       dryRun: false,
@@ -143,6 +145,7 @@ describe('release --local (npm start)', () => {
     );
     expect(res.code, res.stderr).toBe(0);
     const summary = JSON.parse(res.stdout);
+    expectMatchesSchema('release-summary.schema.json', summary);
     expect(summary.charts[0].digest).not.toBe(published);
     expect(summary.targets[0].charts[0].action).toBe('unchanged');
     expect(await snapshot(repo)).toEqual(before);
@@ -215,6 +218,7 @@ describe('release refuses unsafe publishes', () => {
     ]);
     expect(res.code).toBe(1);
     const summary = JSON.parse(res.stdout);
+    expectMatchesSchema('release-summary.schema.json', summary);
     expect(summary.ok).toBe(false);
     expect(summary.refusals[0]).toMatch(/^lint failed for file:.*broken\.yaml/s);
     expect(summary.targets[0].lint.summary.failed).toBe(true);
@@ -239,6 +243,7 @@ describe('release --dry-run', () => {
 
     const json = await cli(['release', '--to', `file://${target}`, '--out', out, '--dry-run', '--json']);
     expect(json.code, json.stderr).toBe(0);
+    expectMatchesSchema('release-summary.schema.json', JSON.parse(json.stdout));
     expect(JSON.parse(json.stdout)).toMatchObject({
       ok: true,
       dryRun: true,
