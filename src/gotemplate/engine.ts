@@ -6,7 +6,7 @@ import path from 'node:path';
 import { capabilities, chartObject, filesObject } from './builtins.ts';
 import { TemplateError } from './errors.ts';
 import { Executor, NO_VALUE_TEXT, type TemplateBody, type TemplateSet } from './exec.ts';
-import { builtinFuncs } from './functions.ts';
+import { builtinFuncs } from './functions/index.ts';
 import { type Node, parse } from './parser.ts';
 
 export { TemplateError } from './errors.ts';

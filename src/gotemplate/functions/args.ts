@@ -1,7 +1,10 @@
-/** Argument checks shared by the function files: Go's validateType messages, sprig's strval/empty. */
-import type { TemplateFunc } from './exec.ts';
-import { formatV } from './format.ts';
-import { type GoMap, isMap, isNil, truth, typeOf } from './values.ts';
+/**
+ * Argument checks and adapters shared by the function files: Go's validateType messages (a Go function
+ * declared `func(s string)` rejects a non-string before it runs), sprig's strval/empty/strslice.
+ */
+import type { TemplateFunc } from '../exec.ts';
+import { formatV } from '../format.ts';
+import { type GoMap, isMap, isNil, truth, typeOf } from '../values.ts';
 
 /** Go's validateType for a `string` parameter. */
 export function str(v: unknown): string {
@@ -45,3 +48,13 @@ export const f1 =
   (fn: (a: unknown) => unknown): TemplateFunc =>
   (args) =>
     fn(args[0]);
+/** A function of one string argument (Go's validateType on it). */
+export const s1 =
+  (fn: (a: string) => unknown): TemplateFunc =>
+  (args) =>
+    fn(str(args[0]));
+/** A function of two string arguments. */
+export const s2 =
+  (fn: (a: string, b: string) => unknown): TemplateFunc =>
+  (args) =>
+    fn(str(args[0]), str(args[1]));
