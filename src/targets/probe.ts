@@ -4,10 +4,13 @@
  * the unquoted one, s3rver ignores both headers. Publishing to a store that ignores them could silently
  * drop index entries when two publishers race, so the caller refuses such stores (see publish.ts).
  *
- * Each step is idempotent, so an SDK retry after a lost response cannot fool the probe.
+ * Each step is idempotent, so an SDK retry after a lost response cannot fool the probe. The scratch key
+ * is unique per run and deleted when done; one left by a crashed run is deleted by a later probe once
+ * it is older than the stale age (tuning.ts), where the store can list keys.
  */
 import { randomBytes } from 'node:crypto';
 import { bareEtag, type Storage } from './storage.ts';
+import { staleMs } from './tuning.ts';
 
 export type EtagForm = 'quoted' | 'unquoted';
 
@@ -23,8 +26,28 @@ export function formatEtag(etag: string, form: EtagForm): string {
 
 const TYPE = { contentType: 'text/plain' };
 
+export const PROBE_PREFIX = '.vineyard-charts-probe-';
+/** A probe takes seconds; S3 refuses clocks more than 15 minutes off. */
+const PROBE_STALE_MS = 60 * 60_000;
+
+/** Deletes probe objects left by crashed runs; best effort (the store may not allow listing). */
+export async function sweepStaleProbes(storage: Storage, now = Date.now()): Promise<string[]> {
+  const maxAge = staleMs(PROBE_STALE_MS);
+  const removed: string[] = [];
+  try {
+    for (const obj of (await storage.list?.(PROBE_PREFIX)) ?? []) {
+      if (!obj.key.startsWith(PROBE_PREFIX) || now - obj.lastModified.getTime() < maxAge) continue;
+      await storage.delete(obj.key);
+      removed.push(obj.key);
+    }
+  } catch {
+    // leftovers are invisible to helm (hidden names, never indexed): not worth failing a publish over
+  }
+  return removed;
+}
+
 export async function probePreconditions(storage: Storage): Promise<ProbeResult> {
-  const key = `.vineyard-charts-probe-${randomBytes(8).toString('hex')}`;
+  const key = `${PROBE_PREFIX}${Date.now()}-${randomBytes(8).toString('hex')}`;
   const first = Buffer.from(`probe ${key} 1\n`);
   const second = Buffer.from(`probe ${key} 2\n`);
   try {
@@ -45,5 +68,6 @@ export async function probePreconditions(storage: Storage): Promise<ProbeResult>
     return { ifNoneMatch: true, ifMatch: null };
   } finally {
     await storage.delete(key).catch(() => undefined);
+    await sweepStaleProbes(storage);
   }
 }

@@ -8,13 +8,22 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   type PutObjectCommandInput,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { PipelineError } from '../errors.ts';
 import { describeS3Failure } from './redact.ts';
-import type { ObjectInfo, PutOptions, PutResult, Storage, StoredObject, TrafficStats } from './storage.ts';
+import type {
+  ListedObject,
+  ObjectInfo,
+  PutOptions,
+  PutResult,
+  Storage,
+  StoredObject,
+  TrafficStats,
+} from './storage.ts';
 import type { S3Options } from './target.ts';
 
 export interface S3Location {
@@ -163,6 +172,21 @@ export class S3Storage implements Storage {
     } catch (err) {
       if (statusOf(err) === 404) return;
       this.fail('DELETE', key, err);
+    }
+  }
+
+  async list(prefix: string): Promise<ListedObject[]> {
+    const full = this.keyOf(prefix);
+    try {
+      const res = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.loc.bucket, Prefix: full, MaxKeys: 1000 }),
+      );
+      const strip = full.length - prefix.length;
+      return (res.Contents ?? []).flatMap((o) =>
+        o.Key && o.LastModified ? [{ key: o.Key.slice(strip), lastModified: o.LastModified }] : [],
+      );
+    } catch (err) {
+      this.fail('LIST', prefix, err);
     }
   }
 

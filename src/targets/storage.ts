@@ -39,6 +39,11 @@ export interface WriteRejected {
 
 export type PutResult = { ok: true; etag: string } | WriteRejected;
 
+export interface ListedObject {
+  key: string;
+  lastModified: Date;
+}
+
 export interface TrafficStats {
   requests: number;
   bytesSent: number;
@@ -54,6 +59,11 @@ export interface Storage {
   head(key: string): Promise<ObjectInfo | null>;
   put(key: string, body: Buffer, opts: PutOptions): Promise<PutResult>;
   delete(key: string): Promise<void>;
+  /**
+   * Some objects whose key starts with `prefix` (at least the first 1000), to clean up crash leftovers
+   * such as probe objects. Optional; may fail (no list permission): callers treat it as best effort.
+   */
+  list?(prefix: string): Promise<ListedObject[]>;
   /** Requests and payload bytes so far (for --json and the benchmark). */
   readonly stats: TrafficStats;
   /** Releases clients and sockets; the storage is unusable afterwards. */

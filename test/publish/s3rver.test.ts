@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { load } from 'js-yaml';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,5 +90,18 @@ describe('publish to a store that ignores conditional writes (s3rver)', () => {
       ['1.1.0', b.digest],
       ['1.0.0', a.digest],
     ]);
+  });
+
+  it('deletes probe objects left by crashed runs once they are stale', async () => {
+    // a run killed during its probe (this key form is an earlier version's; today's carry a timestamp)
+    const leftover = 'swept/.vineyard-charts-probe-0123456789abcdef';
+    await client.send(new PutObjectCommand({ Bucket: 'charts', Key: leftover, Body: 'probe 1\n' }));
+    const c = await makeChart(work, 'swept', '1.0.0');
+    const to = 's3://charts/swept';
+    const args = ['publish', c.file, '--to', to, '--endpoint', endpoint, '--path-style', '--single-writer'];
+    // the stale age is an hour by default; 0 here, so that the object just written counts as stale
+    const res = await cli(args, { env: { ...CREDS, VINEYARD_CHARTS_STALE_MS: '0' } });
+    expect(res.code, res.stderr).toBe(0);
+    expect((await keys('swept/')).sort()).toEqual(['swept/index.yaml', 'swept/swept-1.0.0.tgz']);
   });
 });
