@@ -1,8 +1,10 @@
 /**
  * A static HTTP server for a chart repository directory, on 127.0.0.1 only: enough for
  * `helm repo add` / `helm pull` against a repository published with `--to file://DIR`.
- * GET and HEAD only; no directory listings; hidden files (the publish lock) and anything outside the
- * directory are never served.
+ * GET and HEAD only; no directory listings; only what a chart repository holds (index.yaml, Artifact
+ * Hub's metadata, chart tarballs and their .prov): never hidden files (a publisher's stages, probe
+ * objects), temporary files, or anything outside the directory. Every file it serves is complete:
+ * publishers only ever rename finished files into place.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -12,11 +14,12 @@ import path from 'node:path';
 const CONTENT_TYPES: Record<string, string> = {
   '.yaml': 'text/yaml; charset=utf-8',
   '.yml': 'text/yaml; charset=utf-8',
-  '.json': 'application/json',
   '.tgz': 'application/gzip',
   '.prov': 'application/pgp-signature',
-  '.txt': 'text/plain; charset=utf-8',
 };
+
+/** The names a chart repository serves; anything else (e.g. `x.tgz.tmp-123-abcd` of a crash) is not. */
+const SERVED = /^(index\.yaml|artifacthub-repo\.yml|[^/]+\.tgz|[^/]+\.tgz\.prov)$/;
 
 export interface RunningServer {
   url: string;
@@ -32,7 +35,7 @@ function send(res: ServerResponse, status: number, text: string): void {
   res.end(text);
 }
 
-/** Maps a request path to a file inside root, or null if it could escape or names a hidden file. */
+/** Maps a request path to a file inside root, or null if it could escape or names a file not served. */
 export function resolveRequestPath(root: string, urlPath: string): string | null {
   let decoded: string;
   try {
@@ -42,7 +45,7 @@ export function resolveRequestPath(root: string, urlPath: string): string | null
   }
   if (decoded.includes('\0')) return null;
   const parts = decoded.split('/').filter((p) => p !== '');
-  if (parts.some((p) => p.startsWith('.'))) return null;
+  if (parts.some((p) => p.startsWith('.')) || !SERVED.test(parts.at(-1) ?? '')) return null;
   const file = path.join(root, ...parts);
   return file.startsWith(root + path.sep) ? file : null;
 }
