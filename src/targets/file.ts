@@ -1,46 +1,77 @@
 /**
- * `file://DIR`: a repository in a local directory, with the same conditional-write semantics as S3,
- * so that several local publishers running at once lose nothing either. A compare-and-swap runs under
- * an exclusive lock file; the new content is written to a temporary file and renamed into place, so
- * readers (and `serve`) never see a half-written object.
+ * `file://DIR`: a repository in a local directory, with the same conditional-write semantics as S3, so
+ * that local publishers running at once lose nothing either, whatever happens to any of them (kill -9,
+ * SIGSTOP for minutes, power loss between two system calls).
+ *
+ * INVARIANT. Once `put` has reported a write of an object as committed, every later content of that
+ * object was built on it: on index.yaml, where every writer merges its entries into the version it
+ * read (remote-index.ts), an entry whose publisher exited 0 is never removed by anyone later.
+ *
+ * WHY NO LOCK. A lock cannot give this: a stopped process is indistinguishable from a dead one, so
+ * waiters must break its lock to make progress, and when it continues it cannot know that it lost the
+ * lock between its last check and its rename. Here correctness rests on what the file system does
+ * atomically, and nothing ever waits on anyone: rename(2) replaces the object atomically, fails with
+ * ENOENT if its source was removed, and anyone can remove anyone's source. A write (file/commit.ts):
+ *   1. writes the new content to its own stage file S, named after the version it expects (E);
+ *   2. compares: the object's content is still E (else: precondition failed, retry);
+ *   3. rename(S, object) at time r (ENOENT: someone revoked S, retry);
+ *   4. fsyncs the directory, then revokes (unlinks) every stage of the object whose expected version
+ *      is not the content it just wrote, reading the directory from time v > r on;
+ *   5. verifies at time c > v that the object is still S's inode, and only then reports success.
+ * ARGUMENT. Let A succeed. Step 5 proves no rename replaced the object in (r, c): any rename would have
+ * left another inode there, and A's inode is only ever renamed in once. Now take the renames after c in
+ * order, each of a stage X built on expected version E_X, compared in step 2 at time x, and assume every
+ * content of the object between c and X's rename was built on A's (true for the first one):
+ *   - X created before v: X existed throughout A's directory read, so A unlinked it unless E_X is A's
+ *     content. It was not unlinked (its rename worked), so X was built on A's content.
+ *   - X created after v: its compare came later still (x > v > r). If x <= c, the object held A's
+ *     content at x (no rename in (r, c)); if x > c, it held a content built on A's (the assumption).
+ *     The compare passed, so E_X is that content.
+ * Either way X's content is built on A's, and by induction so is every later content. MD5 stands for
+ * the content here, as the ETag does on S3; a content that comes back (ABA) is harmless, since a writer
+ * only needs the entries of what it compared against. Revoking a live writer's stage only makes it retry,
+ * so leftovers may be removed at any age; power loss loses at most writes not yet reported (stages are
+ * fsynced before the rename, the directory after it).
+ *
+ * The stage files are hidden, so `serve` never answers them; a stage left by a crash is removed after
+ * VINEYARD_CHARTS_STALE_MS (tuning.ts), and revoked by the next commit anyway. Readers (and
+ * `serve`) only ever see a complete object.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PipelineError } from '../errors.ts';
+import { commit, type Expectation, md5Hex } from './file/commit.ts';
+import { sweepLeftovers } from './file/sweep.ts';
 import {
   bareEtag,
+  type ListedObject,
   type ObjectInfo,
   type PutOptions,
   type PutResult,
   type Storage,
   type StoredObject,
 } from './storage.ts';
+import { staleMs } from './tuning.ts';
 
-export const LOCK_FILE = '.publish.lock';
-const LOCK_STALE_MS = 60_000;
-const LOCK_WAIT_MS = 30_000;
-
-function md5Etag(body: Buffer): string {
-  return `"${createHash('md5').update(body).digest('hex')}"`;
-}
+/** A stage lives for milliseconds; one this old was left by a crash. */
+const STAGE_STALE_MS = 10 * 60_000;
 
 function isMissing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException).code === 'ENOENT';
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+function expectation(opts: PutOptions): Expectation | null {
+  if (opts.ifNoneMatch === '*') return { kind: 'absent' };
+  if (opts.ifMatch === undefined) return { kind: 'any' };
+  const md5 = bareEtag(opts.ifMatch);
+  // every ETag this store hands out is an MD5: anything else can never match
+  return /^[0-9a-f]{32}$/.test(md5) ? { kind: 'match', md5 } : null;
 }
 
 export class FileStorage implements Storage {
   readonly stats = { requests: 0, bytesSent: 0, bytesReceived: 0 };
   readonly location: string;
+  private swept = false;
 
   constructor(readonly root: string) {
     this.location = `file://${root}`;
@@ -62,7 +93,7 @@ export class FileStorage implements Storage {
     try {
       const body = await readFile(this.pathOf(key));
       this.stats.bytesReceived += body.length;
-      return { body, etag: md5Etag(body) };
+      return { body, etag: `"${md5Hex(body)}"` };
     } catch (err) {
       if (isMissing(err)) return null;
       throw err;
@@ -79,32 +110,19 @@ export class FileStorage implements Storage {
     this.stats.bytesSent += body.length;
     const file = this.pathOf(key);
     await mkdir(path.dirname(file), { recursive: true });
-    if (opts.contentMd5 && createHash('md5').update(body).digest('base64') !== opts.contentMd5) {
+    if (opts.contentMd5 && md5Hex(body) !== Buffer.from(opts.contentMd5, 'base64').toString('hex')) {
       throw new PipelineError(`${file}: body does not match its Content-MD5`);
     }
-    return this.withLock(async () => {
-      let current: string | null = null;
-      try {
-        current = md5Etag(await readFile(file));
-      } catch (err) {
-        if (!isMissing(err)) throw err;
-      }
-      if (opts.ifNoneMatch === '*' && current !== null)
-        return { ok: false, reason: 'precondition', status: 412 };
-      if (opts.ifMatch !== undefined && (current === null || bareEtag(opts.ifMatch) !== bareEtag(current))) {
-        return { ok: false, reason: 'precondition', status: 412 };
-      }
-      const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-      const handle = await open(tmp, 'wx');
-      try {
-        await handle.writeFile(body);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, file);
-      return { ok: true, etag: md5Etag(body) };
-    });
+    if (!this.swept) {
+      this.swept = true;
+      await sweepLeftovers(this.root, staleMs(STAGE_STALE_MS));
+    }
+    const expect = expectation(opts);
+    const outcome = expect ? await commit(file, body, expect) : 'precondition';
+    if (outcome === 'committed') return { ok: true, etag: `"${md5Hex(body)}"` };
+    return outcome === 'precondition'
+      ? { ok: false, reason: 'precondition', status: 412 }
+      : { ok: false, reason: 'conflict', status: 409 };
   }
 
   async delete(key: string): Promise<void> {
@@ -112,43 +130,21 @@ export class FileStorage implements Storage {
     await rm(this.pathOf(key), { force: true });
   }
 
-  /** Nothing stays open between calls (each lock and file handle is released by its own operation). */
+  /** Nothing stays open between calls. */
   async close(): Promise<void> {}
 
-  /** Exclusive lock: create-if-absent is atomic; a lock left by a dead process is taken over. */
-  private async withLock<T>(fn: () => Promise<T>): Promise<T> {
-    const lock = path.join(this.root, LOCK_FILE);
-    const deadline = Date.now() + LOCK_WAIT_MS;
-    for (;;) {
-      try {
-        const handle = await open(lock, 'wx');
-        await handle.writeFile(String(process.pid));
-        await handle.close();
-        break;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        await this.breakStaleLock(lock);
-        if (Date.now() > deadline) {
-          throw new PipelineError(`${lock}: still locked after ${LOCK_WAIT_MS / 1000}s by another publisher`);
-        }
-        await new Promise((r) => setTimeout(r, 2 + Math.random() * 10));
-      }
+  /** Objects directly in the repository directory whose name starts with `prefix`. */
+  async list(prefix: string): Promise<ListedObject[]> {
+    this.stats.requests++;
+    const names = await readdir(this.root).catch((err) => {
+      if (isMissing(err)) return [] as string[];
+      throw err;
+    });
+    const out: ListedObject[] = [];
+    for (const key of names.filter((n) => n.startsWith(prefix))) {
+      const info = await stat(path.join(this.root, key)).catch(() => null);
+      if (info?.isFile()) out.push({ key, lastModified: info.mtime });
     }
-    try {
-      return await fn();
-    } finally {
-      await unlink(lock).catch(() => undefined);
-    }
-  }
-
-  private async breakStaleLock(lock: string): Promise<void> {
-    try {
-      const [text, info] = await Promise.all([readFile(lock, 'utf8'), stat(lock)]);
-      const pid = Number(text);
-      const dead = Number.isInteger(pid) && pid > 0 && !processAlive(pid);
-      if (dead || Date.now() - info.mtimeMs > LOCK_STALE_MS) await unlink(lock);
-    } catch {
-      // the lock vanished or is being written right now: just retry
-    }
+    return out;
   }
 }
