@@ -79,6 +79,19 @@ describe.each(HELM_MAJORS)('manifests --chart on a chart using .Files equals hel
       expect(ours.stdout).toContain('not-files: "[\\"\\",\\"\\",\\"\\",\\"\\"]"');
     });
   });
+
+  it('and from its packaged .tgz, through the same loader', async () => {
+    await withTempDir(async (work) => {
+      const packaged = await cli(['package', FILES_CHART, '--out', work]);
+      expect(packaged.code, packaged.stderr).toBe(0);
+      const tgz = path.join(work, 'files-demo-0.1.0.tgz');
+      const theirs = await helm(major, ['template', 'r', tgz], path.join(work, 'home'));
+      expect(theirs.code, theirs.stderr).toBe(0);
+      const ours = await cli(['manifests', '--chart', tgz, '--release', 'r']);
+      expect(ours.code, ours.stderr).toBe(0);
+      expect(ours.stdout).toBe(theirs.stdout);
+    });
+  });
 });
 
 describe('manifests CLI', () => {
