@@ -5,8 +5,7 @@
  * is written to any of them, so a refused release leaves every repository exactly as it was.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../../errors.ts';
 import { type ChartArchive, readChartArchive } from '../../helm/chart/archive.ts';
@@ -14,6 +13,7 @@ import { checkTarget, openTarget } from '../../targets/registry.ts';
 import type { PublishSummary, TargetKind } from '../../targets/summary.ts';
 import type { PublishedChart, S3Options, Target } from '../../targets/target.ts';
 import { writeFileAtomic } from '../../util/atomic-write.ts';
+import { makeTempDir } from '../../util/temp-dir.ts';
 import { lintCharts } from '../lint/lint.ts';
 import type { Finding } from '../lint/model.ts';
 import { contentChanged } from '../lint/release.ts';
@@ -136,7 +136,9 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseSummary> {
   if (opts.targets.length === 0) throw new UsageError('release: name at least one --to target (or --local)');
   for (const to of opts.targets) checkTarget(to); // usage errors first
   const progress = opts.onProgress ?? (() => undefined);
-  const work = await mkdtemp(path.join(tmpdir(), 'vineyard-release-'));
+  // removed in `finally`, and also on Ctrl-C / SIGTERM; one left by kill -9 is removed by a later run
+  const scratch = await makeTempDir('vineyard-release-');
+  const work = scratch.path;
   // opened once, read before anything is decided and written to only when every target agrees
   const opened: Target[] = [];
   try {
@@ -234,6 +236,6 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseSummary> {
     return summary;
   } finally {
     for (const target of opened) await target.close();
-    await rm(work, { recursive: true, force: true });
+    await scratch.remove();
   }
 }
