@@ -184,7 +184,7 @@ export const values = {
     externalEndpoints: v.custom(
       'list',
       [],
-      'Plaintext (`http://`) client URLs of an external etcd, used when `etcd.enabled` is false; vineyardd cannot speak TLS to etcd.',
+      'Plaintext (`http://`) client URLs of an external etcd, used when `etcd.enabled` is false; vineyardd cannot speak TLS to etcd. Its members must advertise client URLs vineyardd pods can reach: vineyardd switches to those.',
       {
         type: 'array',
         items: { type: 'string', pattern: URL_PATTERN },
