@@ -1,8 +1,14 @@
 /**
- * Errors the CLI reports without a stack trace. Every message names the file, the path inside it and
- * what was expected, so an operator can fix the input without reading our code.
+ * Errors the CLI reports as one line, without a stack trace: anything a person can cause. Every
+ * message names the file, the path inside it and what was expected, so an operator can fix the input
+ * without reading our code. Anything else is a bug and is printed as an internal error.
  */
-export class InputError extends Error {
+export abstract class CliError extends Error {
+  abstract readonly exitCode: number;
+}
+
+/** Bad input: a file, the path inside it and what was expected (exit 1). */
+export class InputError extends CliError {
   readonly exitCode: number = 1;
   constructor(
     readonly file: string,
@@ -15,7 +21,7 @@ export class InputError extends Error {
 }
 
 /** Wrong flags or arguments: exit 2, like most Unix tools. */
-export class UsageError extends Error {
+export class UsageError extends CliError {
   readonly exitCode: number = 2;
   constructor(message: string) {
     super(message);
@@ -24,7 +30,7 @@ export class UsageError extends Error {
 }
 
 /** A failure that is not the input's fault but still deserves a clean one-line message (exit 1). */
-export class PipelineError extends Error {
+export class PipelineError extends CliError {
   readonly exitCode: number = 1;
   constructor(message: string) {
     super(message);
@@ -33,8 +39,5 @@ export class PipelineError extends Error {
 }
 
 export function exitCodeOf(err: unknown): number {
-  if (err instanceof InputError || err instanceof UsageError || err instanceof PipelineError) {
-    return err.exitCode;
-  }
-  return 1;
+  return err instanceof CliError ? err.exitCode : 1;
 }

@@ -3,7 +3,8 @@
  * own `command.ts`, so this file only knows the order in which they appear in `--help`.
  */
 import { Command, CommanderError } from 'commander';
-import { exitCodeOf, InputError, PipelineError, UsageError } from '../errors.ts';
+import { CliError } from '../errors.ts';
+import { version } from './version.ts';
 
 type Register = (program: Command) => void;
 type Loader = () => Promise<{ register: Register }>;
@@ -28,7 +29,7 @@ const program = new Command('vineyard-charts')
     'Build pipeline for the Vineyard Helm chart: render -> lint -> package -> index -> publish.\n' +
       'Run `vineyard-charts <command> --help` for the options of each stage.',
   )
-  .version('0.1.0')
+  .version(version())
   // Wide enough for the stages' hand-wrapped descriptions (≤ 110 columns) to keep their own line breaks.
   .configureHelp({ helpWidth: 120 })
   .showHelpAfterError('(run with --help for usage)')
@@ -44,9 +45,9 @@ try {
   if (err instanceof CommanderError) {
     // --help and --version end up here with exit code 0; everything else is a usage error.
     process.exitCode = err.exitCode === 0 ? 0 : 2;
-  } else if (err instanceof InputError || err instanceof UsageError || err instanceof PipelineError) {
+  } else if (err instanceof CliError) {
     process.stderr.write(`error: ${err.message}\n`);
-    process.exitCode = exitCodeOf(err);
+    process.exitCode = err.exitCode;
   } else {
     process.stderr.write(
       `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,

@@ -18,8 +18,8 @@ import type { KubectlConnection } from '../../stages/deploy/kubectl.ts';
 import { globalArgs } from '../../stages/deploy/kubectl.ts';
 import { recordName } from '../../stages/deploy/objects.ts';
 import { ensureTool } from '../../tools/helm.ts';
+import { addValuesFlags } from '../flags.ts';
 
-const collect = (value: string, previous: string[]) => [...previous, value];
 const DEFAULT_CHART = DEFAULT_CHART_DIR;
 
 interface CommonFlags {
@@ -82,18 +82,18 @@ function withConnectionFlags(cmd: Command): Command {
 
 export function register(program: Command): void {
   withConnectionFlags(
-    program
-      .command('deploy')
-      .summary('apply the manifests with kubectl (no helm), recording what was applied')
-      .description(
-        'Deploy the chart without helm: render it for the values (like `manifests`), apply with ' +
-          'kubectl server-side apply (field manager vineyard-charts) into --namespace, record the applied ' +
-          `objects in ConfigMap ${recordName('<release>')} so \`undeploy\` deletes exactly them, delete ` +
-          'objects a previous deploy of the release had and this one does not, and with --wait wait for ' +
-          'DaemonSets/StatefulSets/Deployments to roll out within --timeout. helm test hooks are not applied.',
-      )
-      .option('-f, --values <file>', 'values file (repeatable; later files win)', collect, [])
-      .option('--set <key=value>', 'set a value, helm syntax (repeatable)', collect, [])
+    addValuesFlags(
+      program
+        .command('deploy')
+        .summary('apply the manifests with kubectl (no helm), recording what was applied')
+        .description(
+          'Deploy the chart without helm: render it for the values (like `manifests`), apply with ' +
+            'kubectl server-side apply (field manager vineyard-charts) into --namespace, record the applied ' +
+            `objects in ConfigMap ${recordName('<release>')} so \`undeploy\` deletes exactly them, delete ` +
+            'objects a previous deploy of the release had and this one does not, and with --wait wait for ' +
+            'DaemonSets/StatefulSets/Deployments to roll out within --timeout. helm test hooks are not applied.',
+        ),
+    )
       .option(
         '--chart <dir>',
         `rendered chart directory (default: ${path.relative(PROJECT_ROOT, DEFAULT_CHART)}, rendered if missing)`,

@@ -3,19 +3,17 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { RULES } from '../../stages/lint/model.ts';
+import { addValuesFlags, type ValuesFlags } from '../flags.ts';
 
-interface LintFlags {
+interface LintFlags extends ValuesFlags {
   strict?: boolean;
   json?: boolean;
   kubeVersion?: string;
   against?: string;
-  values?: string[];
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('lint')
     .summary("check charts with helm's rules, the Kubernetes API schema and best practices")
     .description(
@@ -47,15 +45,16 @@ export function register(program: Command): void {
         '',
         'Default targets: each directory of charts-out/ holding a Chart.yaml',
         '(charts-out/repo is skipped). Every target is rendered with its defaults, with each',
-        "of its own ci/*-values.yaml (chart-testing's convention) and with each --values file.",
+        "of its own ci/*-values.yaml (chart-testing's convention), and with the -f/--set values",
+        'given here, merged as helm merges them.',
       ].join('\n'),
     )
     .argument('[targets...]', 'chart directories or .tgz archives (default: charts in charts-out/)')
     .option('--strict', 'fail on warnings too (like helm lint --strict)')
     .option('--json', 'print {findings, summary} as JSON (schemas/lint-report.schema.json) instead of text')
     .option('--kube-version <X.Y>', 'check only this Kubernetes version instead of every admitted one')
-    .option('--against <INDEX>', 'published index.yaml (file or http(s) URL) for the release checks')
-    .option('--values <FILE|DIR>', 'fixture values file or directory of them (repeatable)', collect)
+    .option('--against <INDEX>', 'published index.yaml (file or http(s) URL) for the release checks');
+  addValuesFlags(cmd)
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -76,7 +75,6 @@ export function register(program: Command): void {
       if (flags.kubeVersion && !/^v?1\.\d+(\.\d+)?$/.test(flags.kubeVersion)) {
         throw new UsageError(`--kube-version ${flags.kubeVersion}: expected 1.<minor>, e.g. 1.31`);
       }
-      const fixtures = flags.values ?? [];
       if (targets.length === 0) {
         targets = await defaultTargets('charts-out');
         if (targets.length === 0)
@@ -84,13 +82,13 @@ export function register(program: Command): void {
             'no chart directories in charts-out/ (run `vineyard-charts render` first) and no targets given',
           );
       }
-      for (const v of fixtures)
+      for (const v of flags.values)
         if (!existsSync(v)) throw new UsageError(`--values ${v}: no such file or directory`);
       const { findings, summary } = await lintCharts(targets, {
         strict: flags.strict,
         kubeVersion: flags.kubeVersion,
         against: flags.against,
-        fixtures,
+        values: { files: flags.values, set: flags.set },
       });
       process.stdout.write(flags.json ? formatJson(findings, summary) : formatText(findings, summary));
       process.exitCode = summary.failed ? 1 : 0;

@@ -1,42 +1,17 @@
-/** `vineyard-charts package`: CLI wiring only; the work is in package.ts and sign.ts. */
-import { readFile } from 'node:fs/promises';
+/** `vineyard-charts package`: CLI wiring only; the work is in src/stages/package and src/helm/provenance.ts. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { InputError, UsageError } from '../../errors.ts';
+import { addSigningFlags, type SigningFlags, signingMaterial } from '../flags.ts';
 
-interface PackageFlags {
+interface PackageFlags extends SigningFlags {
   out: string;
-  sign?: boolean;
-  key?: string;
-  keyring?: string;
-  passphraseFile?: string;
-}
-
-async function readInput(file: string, what: string): Promise<Buffer> {
-  try {
-    return await readFile(file);
-  } catch (err) {
-    throw new InputError(
-      file,
-      '',
-      `cannot read ${what}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-    );
-  }
 }
 
 async function runPackage(dirs: string[], flags: PackageFlags): Promise<void> {
-  if (flags.sign && (!flags.key || !flags.keyring))
-    throw new UsageError('--sign needs --key NAME and --keyring FILE');
-  if (!flags.sign && (flags.key || flags.keyring || flags.passphraseFile)) {
-    throw new UsageError('--key, --keyring and --passphrase-file only make sense with --sign');
-  }
+  const signing = await signingMaterial(flags);
   const { archiveFileName, buildChartArchive, signArchive } = await import('../../stages/package/package.ts');
   const { writeFileAtomic } = await import('../../util/atomic-write.ts');
   const { sha256Hex } = await import('../../helm/chart/archive.ts');
-  const keyring = flags.sign && flags.keyring ? await readInput(flags.keyring, 'keyring') : undefined;
-  const passphrase = flags.passphraseFile
-    ? (await readInput(flags.passphraseFile, 'passphrase file')).toString('utf8').replace(/\r?\n$/, '')
-    : undefined;
 
   // Build (and sign) everything before writing anything, so a bad chart leaves no partial output.
   const outputs: { file: string; data: Buffer | string; digest?: string }[] = [];
@@ -44,12 +19,12 @@ async function runPackage(dirs: string[], flags: PackageFlags): Promise<void> {
     const { bytes, metadata } = await buildChartArchive(dir);
     const file = path.join(flags.out, archiveFileName(metadata));
     outputs.push({ file, data: bytes, digest: sha256Hex(bytes) });
-    if (keyring && flags.keyring && flags.key) {
+    if (signing && flags.keyring) {
       const prov = await signArchive(bytes, path.basename(file), metadata, {
-        keyring,
+        keyring: signing.keyring,
         keyringFile: flags.keyring,
-        keyName: flags.key,
-        passphrase,
+        keyName: signing.key,
+        passphrase: signing.passphrase,
       });
       outputs.push({ file: `${file}.prov`, data: prov });
     }
@@ -63,7 +38,7 @@ async function runPackage(dirs: string[], flags: PackageFlags): Promise<void> {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('package')
     .summary('package chart directories into reproducible .tgz archives (optionally signed)')
     .description(
@@ -76,11 +51,8 @@ export function register(program: Command): void {
         '`helm verify` accepts.',
     )
     .argument('[CHART_DIR...]', 'chart directories to package', ['charts-out/vineyard'])
-    .option('-o, --out <DIR>', 'output directory', 'charts-out/packages')
-    .option('--sign', 'write a .prov provenance file next to each archive')
-    .option('--key <NAME>', 'user ID (or unique part of one) of the signing key')
-    .option('--keyring <FILE>', 'secret keyring holding the key (binary or ASCII-armored)')
-    .option('--passphrase-file <FILE>', 'file holding the passphrase of an encrypted key')
+    .option('-o, --out <DIR>', 'output directory', 'charts-out/packages');
+  addSigningFlags(cmd)
     .addHelpText(
       'after',
       '\nExamples:\n' +

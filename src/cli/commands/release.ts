@@ -1,15 +1,23 @@
-/** `vineyard-charts release`: CLI wiring and output; the orchestration lives in release.ts. */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+/** `vineyard-charts release`: CLI wiring and output; the orchestration is in src/stages/release/. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { InputError, UsageError } from '../../errors.ts';
+import { UsageError } from '../../errors.ts';
 import { CHART_SRC, CHARTS_OUT, DEFAULT_PORT } from '../../paths.ts';
 import type { ReleaseSummary } from '../../stages/release/release.ts';
 import { redactSecrets } from '../../targets/redact.ts';
 import { publishHeader, publishSummaryLines } from '../../targets/summary.ts';
+import {
+  addSigningFlags,
+  addTransportFlags,
+  addValuesFlags,
+  collect,
+  type SigningFlags,
+  signingMaterial,
+  type TransportFlags,
+  type ValuesFlags,
+} from '../flags.ts';
 
-interface ReleaseFlags {
+interface ReleaseFlags extends ValuesFlags, SigningFlags, TransportFlags {
   to?: string[];
   local?: boolean;
   src: string;
@@ -17,20 +25,9 @@ interface ReleaseFlags {
   dryRun?: boolean;
   json?: boolean;
   strict: boolean;
-  values?: string[];
-  sign?: boolean;
-  key?: string;
-  keyring?: string;
-  passphraseFile?: string;
-  plainHttp?: boolean;
-  endpoint?: string;
-  pathStyle?: boolean;
-  region?: string;
   baseUrl?: string;
   singleWriter?: boolean;
 }
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** `helm repo add` needs an HTTP URL: for a local directory that is `serve`. */
 export function tryItText(repoDir: string, chartNames: string[]): string {
@@ -61,26 +58,12 @@ export function formatRelease(s: ReleaseSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function readPassphrase(file: string): Promise<string> {
-  try {
-    return (await readFile(file, 'utf8')).replace(/\r?\n$/, '');
-  } catch (err) {
-    throw new InputError(file, '', `cannot read passphrase file: ${(err as NodeJS.ErrnoException).code}`);
-  }
-}
-
 async function runRelease(flags: ReleaseFlags): Promise<void> {
-  if (flags.sign && (!flags.key || !flags.keyring))
-    throw new UsageError('--sign needs --key NAME and --keyring FILE');
-  if (!flags.sign && (flags.key || flags.keyring || flags.passphraseFile))
-    throw new UsageError('--key, --keyring and --passphrase-file only make sense with --sign');
-  if (flags.keyring && !existsSync(flags.keyring))
-    throw new InputError(flags.keyring, '', 'keyring file not found');
+  const signing = await signingMaterial(flags);
   const outRoot = path.resolve(flags.out);
   const localRepo = path.join(outRoot, 'repo');
   const targets = flags.to ?? (flags.local ? [`file://${localRepo}`] : []);
   if (targets.length === 0) throw new UsageError('release: name a target with --to URL, or use --local');
-  const fixtures = flags.values;
   const { release } = await import('../../stages/release/release.ts');
   const summary = await release({
     srcRoot: path.resolve(flags.src),
@@ -88,15 +71,8 @@ async function runRelease(flags: ReleaseFlags): Promise<void> {
     targets,
     dryRun: flags.dryRun,
     strict: flags.strict,
-    fixtures,
-    sign:
-      flags.sign && flags.key && flags.keyring
-        ? {
-            key: flags.key,
-            keyringFile: flags.keyring,
-            passphrase: flags.passphraseFile ? await readPassphrase(flags.passphraseFile) : undefined,
-          }
-        : undefined,
+    values: { files: flags.values, set: flags.set },
+    sign: signing && { key: signing.key, keyringFile: signing.keyringFile, passphrase: signing.passphrase },
     s3: { endpoint: flags.endpoint, pathStyle: flags.pathStyle, region: flags.region },
     plainHttp: flags.plainHttp,
     singleWriter: flags.singleWriter,
@@ -117,7 +93,7 @@ async function runRelease(flags: ReleaseFlags): Promise<void> {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('release')
     .summary('render, lint, package (sign) and publish every chart, refusing unsafe releases')
     .description(
@@ -144,24 +120,12 @@ export function register(program: Command): void {
     .option('--dry-run', 'print the plan (objects, index entries, OCI tags) and write nothing')
     .option('--json', 'print a JSON summary on stdout (progress still goes to stderr)')
     .option('--no-strict', 'let lint warnings through (errors still block)')
-    .option(
-      '--values <FILE|DIR>',
-      "extra lint fixture values, besides each chart's own ci/*-values.yaml (repeatable)",
-      collect,
-    )
-    .option('--sign', 'sign each package (.prov next to it)')
-    .option('--key <NAME>', 'user ID (or unique part) of the signing key')
-    .option('--keyring <FILE>', 'secret keyring holding the key')
-    .option('--passphrase-file <FILE>', 'file holding the passphrase of an encrypted key')
-    .option('--plain-http', 'oci:// only: HTTP instead of HTTPS (local registries)')
-    .option('--endpoint <url>', 's3:// only: endpoint of an S3-compatible store')
-    .option('--path-style', 's3:// only: path-style addressing')
-    .option('--region <region>', 's3:// only: region')
     .option('--base-url <url>', 'absolute base URL for chart URLs in index.yaml (default: relative)')
     .option(
       '--single-writer',
       'allow stores that ignore conditional writes: you vouch no other publisher runs',
-    )
+    );
+  addTransportFlags(addSigningFlags(addValuesFlags(cmd)))
     .addHelpText(
       'after',
       '\nExit codes: 0 released (or nothing to do), 1 refused or failed, 2 usage error.\n\n' +

@@ -4,9 +4,10 @@
  * values, schema, templates and the rest (what templates see as `.Files`). render, manifests, deploy,
  * lint and release all load charts here.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, UsageError } from '../../errors.ts';
+import { LIMITS, readRegularFile } from '../../util/bounded-io.ts';
 import { checkTopDir, readArchiveFiles } from './archive.ts';
 import { type ChartMetadata, parseChartYaml } from './chartfile.ts';
 import { readChartDir } from './directory.ts';
@@ -44,7 +45,8 @@ export async function readChartFiles(target: string): Promise<ChartFiles> {
   if (info.isDirectory()) return { root: target.replace(/\/+$/, ''), files: await readChartDir(target) };
   if (!isArchive(target))
     throw new UsageError(`${target}: expected a chart directory or a .tgz chart archive`);
-  const { topDir, files } = await readArchiveFiles(await readFile(target), target);
+  const bytes = await readRegularFile(target, LIMITS.chartArchive, 'chart archive');
+  const { topDir, files } = await readArchiveFiles(bytes, target);
   return { root: `${target}:${topDir}`, files, archive: { file: target, topDir } };
 }
 

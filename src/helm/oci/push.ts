@@ -8,8 +8,9 @@
  * can both pass the check; the tag then holds whichever manifest landed last (documented limitation).
  */
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { InputError, PipelineError } from '../../errors.ts';
+import { stat } from 'node:fs/promises';
+import { PipelineError } from '../../errors.ts';
+import { LIMITS, readRegularFile } from '../../util/bounded-io.ts';
 import { readChartArchive } from '../chart/archive.ts';
 import { credentialFiles, ENV_PASSWORD, ENV_USERNAME, findCredential } from './credentials.ts';
 import {
@@ -81,20 +82,13 @@ async function loadArtifact(
   tgzPath: string,
   created: string | undefined,
 ): Promise<{ artifact: HelmArtifact; version: string; name: string }> {
-  let tgz: Buffer;
-  try {
-    tgz = await readFile(tgzPath);
-  } catch (err) {
-    throw new InputError(
-      tgzPath,
-      '',
-      `expected a readable packaged chart (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-    );
-  }
+  const tgz = await readRegularFile(tgzPath, LIMITS.chartArchive, 'packaged chart');
   // The shared archive reader: helm's loader rules, and Chart.yaml judged by the one parser.
   const { metadata: chartYaml } = await readChartArchive(tgz, tgzPath);
   const provPath = `${tgzPath}.prov`;
-  const prov = existsSync(provPath) ? await readFile(provPath) : undefined;
+  const prov = existsSync(provPath)
+    ? await readRegularFile(provPath, LIMITS.smallFile, 'provenance file')
+    : undefined;
   const when = created ?? rfc3339((await stat(tgzPath)).mtime);
   return {
     artifact: buildHelmArtifact(chartYaml, tgz, prov, when),

@@ -1,8 +1,8 @@
 /** Reading and validating values exactly as helm does before it renders templates. */
-import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject } from 'ajv';
-import { InputError, UsageError } from '../../errors.ts';
+import { InputError } from '../../errors.ts';
 import { parseHelmYaml } from '../../gotemplate/engine.ts';
+import { LIMITS, readRegularFile } from '../../util/bounded-io.ts';
 import { coalesceWithDefaults, isPlainObject, mergeUserValues } from './coalesce.ts';
 import { applySet } from './strvals.ts';
 
@@ -22,15 +22,7 @@ export function parseYamlMap(text: string, file: string): Tree {
 }
 
 export async function readValuesFile(file: string): Promise<Tree> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(
-      `values file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
-  }
-  return parseYamlMap(text, file);
+  return parseYamlMap((await readRegularFile(file, LIMITS.valuesFile, 'values file')).toString('utf8'), file);
 }
 
 /** `-f` files in order, then each `--set`, as one user-supplied tree. */

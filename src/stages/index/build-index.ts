@@ -1,6 +1,7 @@
 /** The I/O half of `index`: find archives, read them safely, merge, write index.yaml atomically. */
 import { isUtf8 } from 'node:buffer';
-import { readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, UsageError } from '../../errors.ts';
 import { readChartArchive } from '../../helm/chart/archive.ts';
@@ -15,6 +16,7 @@ import {
 } from '../../helm/repo/index-file.ts';
 import { spliceMerge } from '../../helm/repo/index-splice.ts';
 import { writeFileAtomic } from '../../util/atomic-write.ts';
+import { LIMITS, readRegularFile } from '../../util/bounded-io.ts';
 
 export interface BuildIndexOptions {
   url?: string;
@@ -64,13 +66,8 @@ function nowFrom(env: NodeJS.ProcessEnv): Date {
 
 /** The bytes of the index to merge into; undefined when there is none yet. */
 async function readBaseBytes(mergeFile: string): Promise<Buffer | undefined> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(mergeFile);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new InputError(mergeFile, '', `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
+  if (!existsSync(mergeFile)) return undefined;
+  const bytes = await readRegularFile(mergeFile, LIMITS.indexFile, 'index to merge');
   // Decoding would silently turn bad bytes into U+FFFD; helm refuses such a file, and so do we.
   if (!isUtf8(bytes)) {
     let line = 1;
@@ -91,7 +88,10 @@ async function readEntries(dir: string, url: string | undefined, now: Date): Pro
   const seen = new Map<string, string>();
   for (const rel of await findArchives(dir)) {
     const file = path.join(dir, rel);
-    const archive = await readChartArchive(await readFile(file), file);
+    const archive = await readChartArchive(
+      await readRegularFile(file, LIMITS.chartArchive, 'chart archive'),
+      file,
+    );
     const key = `${archive.metadata.name}@${archive.metadata.version}`;
     const other = seen.get(key);
     if (other)

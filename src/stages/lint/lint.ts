@@ -2,9 +2,7 @@
  * `lintCharts`: runs every rule family on each target and returns deduplicated findings plus a verdict.
  * Shared by the `lint` command and by `release`, which refuses to publish a chart that fails it.
  */
-import { existsSync, statSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
+import { userValues } from '../../helm/values/load.ts';
 import { type ChartInfo, lintChartYaml } from './chartfile.ts';
 import { admittedMinors, lintKubeSchema, MAX_MINOR, MIN_MINOR } from './kubeschema.ts';
 import { type LoadedChart, loadTarget } from './load.ts';
@@ -21,8 +19,11 @@ export interface LintOptions {
   kubeVersion?: string;
   /** Published index.yaml (file path or http(s) URL) for the release checks. */
   against?: string;
-  /** Fixture values files or directories of them; default: the chart's own ci/*.yaml. */
-  fixtures?: string[];
+  /**
+   * Values to lint with besides the chart's defaults and its own ci/*-values.yaml: helm's `-f` files
+   * (merged in order) and `--set` expressions, as one more values set.
+   */
+  values?: { files: string[]; set: string[] };
 }
 
 export interface LintResult {
@@ -35,19 +36,11 @@ export interface RenderedSet {
   docs: RenderedDoc[];
 }
 
-async function fixtureFiles(paths: string[]): Promise<Fixture[]> {
-  const out: Fixture[] = [];
-  for (const p of paths) {
-    if (!existsSync(p)) continue;
-    const files = statSync(p).isDirectory()
-      ? (await readdir(p))
-          .filter((f) => /\.ya?ml$/.test(f))
-          .sort()
-          .map((f) => path.join(p, f))
-      : [p];
-    for (const f of files) out.push({ name: f, text: await readFile(f, 'utf8') });
-  }
-  return out;
+async function commandLineFixtures(values: LintOptions['values']): Promise<Fixture[]> {
+  if (!values || (values.files.length === 0 && values.set.length === 0)) return [];
+  const tree = await userValues(values.files, values.set);
+  const name = [...values.files.map((f) => `-f ${f}`), ...values.set.map((s) => `--set ${s}`)].join(' ');
+  return [{ name, text: '', tree }];
 }
 
 function chartCiFixtures(chart: LoadedChart): Fixture[] {
@@ -119,7 +112,8 @@ async function lintOne(target: string, opts: LintOptions, extraFixtures: Fixture
     sets.push({ name: 'values.yaml', values: values.defaults });
   for (const fx of [...chartCiFixtures(chart), ...extraFixtures]) {
     const merged = checkFixture(fx, values, out);
-    if (merged) sets.push({ name: fx.name, values: merged, raw: parseValuesText(fx.text, fx.name) });
+    if (merged)
+      sets.push({ name: fx.name, values: merged, raw: fx.tree ?? parseValuesText(fx.text, fx.name) });
   }
   const rendered: RenderedSet[] = [];
   for (const set of sets) {
@@ -142,7 +136,7 @@ async function lintOne(target: string, opts: LintOptions, extraFixtures: Fixture
 }
 
 export async function lintCharts(targets: string[], opts: LintOptions = {}): Promise<LintResult> {
-  const extraFixtures = await fixtureFiles(opts.fixtures ?? []);
+  const extraFixtures = await commandLineFixtures(opts.values);
   const all: Finding[] = [];
   for (const target of targets) all.push(...(await lintOne(target, opts, extraFixtures)));
   const findings = sortFindings(dedupe(all));

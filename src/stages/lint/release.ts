@@ -5,13 +5,13 @@
  * `helm upgrade` fail halfway.
  */
 
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import semver from 'semver';
 import { readChartArchive } from '../../helm/chart/archive.ts';
 import { readChartYamlMapping } from '../../helm/chart/chartfile.ts';
 import { parseIndex } from '../../helm/repo/index-file.ts';
+import { fetchBounded, LIMITS, readRegularFile } from '../../util/bounded-io.ts';
 import type { ChartInfo } from './chartfile.ts';
 import type { LoadedChart } from './load.ts';
 import { type Finding, finding } from './model.ts';
@@ -33,12 +33,8 @@ export interface RenderedSet {
 const isUrl = (s: string) => /^https?:\/\//.test(s);
 
 async function readBytes(location: string): Promise<Buffer> {
-  if (isUrl(location)) {
-    const res = await fetch(location, { signal: AbortSignal.timeout(30_000) });
-    if (!res.ok) throw new Error(`GET ${location}: HTTP ${res.status}`);
-    return Buffer.from(await res.arrayBuffer());
-  }
-  return readFile(location);
+  if (isUrl(location)) return fetchBounded(location, { maxBytes: LIMITS.indexFile, timeoutMs: 60_000 });
+  return readRegularFile(location, LIMITS.indexFile, 'index');
 }
 
 function resolveChartUrl(indexLocation: string, url: string): string {

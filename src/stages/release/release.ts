@@ -31,8 +31,8 @@ export interface ReleaseOptions {
   targets: string[];
   dryRun?: boolean;
   sign?: { key: string; keyringFile: string; passphrase?: string };
-  /** Extra lint fixtures (values files or directories). */
-  fixtures?: string[];
+  /** Values to lint with besides each chart's defaults and ci/*-values.yaml (helm's -f / --set). */
+  values?: { files: string[]; set: string[] };
   /** Lint warnings block the release too (default true). */
   strict?: boolean;
   s3?: S3Options;
@@ -168,7 +168,7 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseSummary> {
       const against = await writeSnapshot(path.join(work, `published-${i}`), published);
       const { findings, summary } = await lintCharts(dirs, {
         strict: opts.strict ?? true,
-        fixtures: opts.fixtures,
+        values: opts.values,
         against,
       });
       progress(

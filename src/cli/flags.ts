@@ -1,0 +1,84 @@
+/**
+ * Flag groups shared by several commands, declared once so that their names, help and checks cannot
+ * drift apart: values (manifests, deploy), signing (package, release), S3 and OCI transport (publish,
+ * release).
+ */
+import type { Command } from 'commander';
+import { UsageError } from '../errors.ts';
+import { LIMITS, readRegularFile } from '../util/bounded-io.ts';
+
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+export interface ValuesFlags {
+  values: string[];
+  set: string[];
+}
+
+/** helm's `-f/--values` and `--set`: the values to render with. */
+export function addValuesFlags(cmd: Command): Command {
+  return cmd
+    .option('-f, --values <file>', 'values file (repeatable; later files win)', collect, [])
+    .option('--set <key=value>', 'set a value, helm syntax: a.b=1,c={x,y} (repeatable)', collect, []);
+}
+
+export interface SigningFlags {
+  sign?: boolean;
+  key?: string;
+  keyring?: string;
+  passphraseFile?: string;
+}
+
+export function addSigningFlags(cmd: Command): Command {
+  return cmd
+    .option('--sign', 'write a .prov provenance file (helm format) next to each package')
+    .option('--key <NAME>', 'user ID (or unique part of one) of the signing key')
+    .option('--keyring <FILE>', 'secret keyring holding the key (binary or ASCII-armored)')
+    .option('--passphrase-file <FILE>', 'file holding the passphrase of an encrypted key');
+}
+
+export interface SigningMaterial {
+  key: string;
+  keyringFile: string;
+  keyring: Buffer;
+  passphrase?: string;
+}
+
+function readInput(file: string, what: string): Promise<Buffer> {
+  return readRegularFile(file, LIMITS.smallFile, what);
+}
+
+/** Checks the signing flags as a group and reads the keyring and passphrase; undefined without --sign. */
+export async function signingMaterial(flags: SigningFlags): Promise<SigningMaterial | undefined> {
+  if (!flags.sign) {
+    if (flags.key || flags.keyring || flags.passphraseFile)
+      throw new UsageError('--key, --keyring and --passphrase-file only make sense with --sign');
+    return undefined;
+  }
+  if (!flags.key || !flags.keyring) throw new UsageError('--sign needs --key NAME and --keyring FILE');
+  const keyring = await readInput(flags.keyring, 'keyring');
+  const passphrase = flags.passphraseFile
+    ? (await readInput(flags.passphraseFile, 'passphrase file')).toString('utf8').replace(/\r?\n$/, '')
+    : undefined;
+  return { key: flags.key, keyringFile: flags.keyring, keyring, passphrase };
+}
+
+export interface TransportFlags {
+  plainHttp?: boolean;
+  endpoint?: string;
+  pathStyle?: boolean;
+  region?: string;
+}
+
+/** How to reach s3:// and oci:// targets; ignored by file://. */
+export function addTransportFlags(cmd: Command): Command {
+  return cmd
+    .option('--plain-http', 'oci:// only: talk HTTP instead of HTTPS to the registry (local registries)')
+    .option(
+      '--endpoint <url>',
+      's3:// only: endpoint of an S3-compatible store (default: AWS_ENDPOINT_URL_S3 or AWS)',
+    )
+    .option('--path-style', 's3:// only: path-style addressing (MinIO, Ceph RGW, most S3-compatible stores)')
+    .option('--region <region>', 's3:// only: region (default: AWS_REGION or the profile, else us-east-1)');
+}
