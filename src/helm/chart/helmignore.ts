@@ -121,7 +121,7 @@ function matchChunk(chunk: string, s: string): string | false | undefined {
 
 /** Go's path.Match: true/false, undefined for a malformed pattern (Go's ErrBadPattern). */
 export function globMatch(pattern: Glob, name: string): boolean | undefined {
-  pattern: while (pattern.length > 0) {
+  chunks: while (pattern.length > 0) {
     const { star, chunk, rest } = scanChunk(pattern);
     pattern = rest;
     if (star && chunk === '') return !name.includes('/');
@@ -138,7 +138,7 @@ export function globMatch(pattern: Glob, name: string): boolean | undefined {
         if (u !== false) {
           if (pattern.length === 0 && u.length > 0) continue;
           name = u;
-          continue pattern;
+          continue chunks;
         }
       }
     }
