@@ -5,8 +5,9 @@
  * loss, cannot clean up: the next `makeTempDir` with the same prefix removes directories whose process
  * is gone and that are older than an hour (the age guards against another PID namespace sharing /tmp).
  */
-import { rmSync } from 'node:fs';
-import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { lstat, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -32,6 +33,11 @@ function onSignal(signal: NodeJS.Signals): void {
   uninstall();
   // with no other handler, die of the signal as if we had never caught it
   if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
+function randomName(): string {
+  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  return Array.from(randomBytes(6), (b) => chars[b % chars.length]).join('');
 }
 
 function install(): void {
@@ -81,15 +87,26 @@ export async function sweepStaleTempDirs(
 
 export async function makeTempDir(prefix: string, root = tmpdir()): Promise<TempDir> {
   await sweepStaleTempDirs(prefix, root);
-  const dir = await mkdtemp(path.join(root, `${prefix}${process.pid}-`));
+  // Registered before it exists and created synchronously: a signal handled at any point finds it.
   install();
-  live.add(dir);
-  return {
-    path: dir,
-    async remove() {
+  for (;;) {
+    const dir = path.join(root, `${prefix}${process.pid}-${randomName()}`);
+    live.add(dir);
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (err) {
       live.delete(dir);
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
       if (live.size === 0) uninstall();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+      throw err;
+    }
+    return {
+      path: dir,
+      async remove() {
+        await rm(dir, { recursive: true, force: true });
+        live.delete(dir);
+        if (live.size === 0) uninstall();
+      },
+    };
+  }
 }
