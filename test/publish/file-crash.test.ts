@@ -98,10 +98,10 @@ describe('publish to a directory under kill -9, SIGSTOP/SIGCONT and crash leftov
       'index.yaml.tmp-4242-deadbeef': 'apiVersion: v1\nentries:\n  l:\n  - vers',
       'l-0.3.0.tgz.tmp-4242-0badf00d': 'half a tarball',
       // this version, killed: a stage never renamed, a probe object never deleted
-      '.vineyard-stage.none.0123456789abcdef.index.yaml': 'apiVersion: v1\nentr',
+      '.vineyard-stage.none.0123456789abcdef.index.yaml.part': 'apiVersion: v1\nentr',
       '.vineyard-charts-probe-0123456789abcdef': 'probe 1\n',
     };
-    const young = '.vineyard-stage.none.fedcba9876543210.l-0.9.0.tgz'; // may belong to a live publisher
+    const young = '.vineyard-stage.none.fedcba9876543210.l-0.9.0.tgz.part'; // may belong to a live publisher
     const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
     for (const [name, text] of Object.entries(stale)) {
       await writeFile(path.join(repo, name), text);
@@ -118,6 +118,8 @@ describe('publish to a directory under kill -9, SIGSTOP/SIGCONT and crash leftov
       const names = await readdir(repo);
       for (const name of Object.keys(stale)) expect(names, name).not.toContain(name);
       expect(names).toContain(young);
+      // no stage looks like a chart to a `*.tgz` glob (`index DIR`, helm repo index)
+      expect(names.filter((n) => n.endsWith('.tgz')).sort()).toEqual(['l-0.1.0.tgz', 'l-0.2.0.tgz']);
       const served = await fetch(`${server.url}/index.yaml`);
       expect(served.status).toBe(200);
       const index = load(await served.text()) as Index;

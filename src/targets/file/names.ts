@@ -5,7 +5,8 @@
  * A stage is a complete new version of one object, waiting to be renamed over it. Its name records
  * which version of the object it was built on (`base`: the MD5 of the content read, `none` for "only
  * if absent", `any` for an unconditional write), so that a committer can revoke every stage built on
- * something else (see commit.ts).
+ * something else (see commit.ts). It ends in `.part`, so no `*.tgz` glob (`index DIR`, helm's) takes a
+ * stage of a tarball for a chart.
  */
 export const STAGE_PREFIX = '.vineyard-stage.';
 
@@ -18,10 +19,10 @@ export interface StageName {
   target: string;
 }
 
-const STAGE = /^\.vineyard-stage\.([0-9a-f]{32}|none|any)\.([0-9a-f]{16})\.(.+)$/;
+const STAGE = /^\.vineyard-stage\.([0-9a-f]{32}|none|any)\.([0-9a-f]{16})\.(.+)\.part$/;
 
 export function stageName(s: StageName): string {
-  return `${STAGE_PREFIX}${s.base}.${s.token}.${s.target}`;
+  return `${STAGE_PREFIX}${s.base}.${s.token}.${s.target}.part`;
 }
 
 export function parseStageName(name: string): StageName | null {
