@@ -47,6 +47,18 @@ export async function sweepStaleProbes(storage: Storage, now = Date.now()): Prom
 }
 
 export async function probePreconditions(storage: Storage): Promise<ProbeResult> {
+  try {
+    const result = await probeOnce(storage);
+    if (result.ifNoneMatch && result.ifMatch !== null) return result;
+    // Before believing a store unsafe: another publisher may have swept our scratch key as stale while
+    // we were stopped longer than the stale age. A store that really ignores the headers says so twice.
+    return await probeOnce(storage);
+  } finally {
+    await sweepStaleProbes(storage);
+  }
+}
+
+async function probeOnce(storage: Storage): Promise<ProbeResult> {
   const key = `${PROBE_PREFIX}${Date.now()}-${randomBytes(8).toString('hex')}`;
   const first = Buffer.from(`probe ${key} 1\n`);
   const second = Buffer.from(`probe ${key} 2\n`);
@@ -68,6 +80,5 @@ export async function probePreconditions(storage: Storage): Promise<ProbeResult>
     return { ifNoneMatch: true, ifMatch: null };
   } finally {
     await storage.delete(key).catch(() => undefined);
-    await sweepStaleProbes(storage);
   }
 }
