@@ -1,6 +1,7 @@
 /** Reading and validating values exactly as helm does before it renders templates. */
+import { existsSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
-import { InputError } from '../../errors.ts';
+import { InputError, UsageError } from '../../errors.ts';
 import { parseHelmYaml } from '../../gotemplate/engine.ts';
 import { LIMITS, readRegularFile } from '../../util/bounded-io.ts';
 import { coalesceWithDefaults, isPlainObject, mergeUserValues } from './coalesce.ts';
@@ -22,6 +23,8 @@ export function parseYamlMap(text: string, file: string): Tree {
 }
 
 export async function readValuesFile(file: string): Promise<Tree> {
+  // A -f naming nothing is a mistake on the command line (exit 2); a bad file is bad input (exit 1).
+  if (!existsSync(file)) throw new UsageError(`-f ${file}: no such values file`);
   return parseYamlMap((await readRegularFile(file, LIMITS.valuesFile, 'values file')).toString('utf8'), file);
 }
 
