@@ -30,6 +30,10 @@ export interface OpenOptions {
   env?: NodeJS.ProcessEnv;
   /** Base for relative file:// paths. */
   cwd?: string;
+  /** The repository's public URL: index entries with absolute URLs under it are read from the storage. */
+  baseUrl?: string;
+  /** Fetch index entry URLs outside the repository (off by default: an index must not make us fetch). */
+  allowOffRepoUrls?: boolean;
 }
 
 export interface PublishOptions {

@@ -10,6 +10,7 @@ interface LintFlags extends ValuesFlags {
   json?: boolean;
   kubeVersion?: string;
   against?: string;
+  allowOffRepoUrls?: boolean;
 }
 
 export function register(program: Command): void {
@@ -53,7 +54,11 @@ export function register(program: Command): void {
     .option('--strict', 'fail on warnings too (like helm lint --strict)')
     .option('--json', 'print {findings, summary} as JSON (schemas/lint-report.schema.json) instead of text')
     .option('--kube-version <X.Y>', 'check only this Kubernetes version instead of every admitted one')
-    .option('--against <INDEX>', 'published index.yaml (file or http(s) URL) for the release checks');
+    .option('--against <INDEX>', 'published index.yaml (file or http(s) URL) for the release checks')
+    .option(
+      '--allow-off-repo-urls',
+      'let --against read chart URLs outside that repository (off: an index must not make us fetch anything)',
+    );
   addValuesFlags(cmd)
     .addHelpText(
       'after',
@@ -89,6 +94,7 @@ export function register(program: Command): void {
         kubeVersion: flags.kubeVersion,
         against: flags.against,
         values: { files: flags.values, set: flags.set },
+        allowOffRepoUrls: flags.allowOffRepoUrls,
       });
       process.stdout.write(flags.json ? formatJson(findings, summary) : formatText(findings, summary));
       process.exitCode = summary.failed ? 1 : 0;

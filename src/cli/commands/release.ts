@@ -26,6 +26,7 @@ interface ReleaseFlags extends ValuesFlags, SigningFlags, TransportFlags {
   json?: boolean;
   strict: boolean;
   baseUrl?: string;
+  allowOffRepoUrls?: boolean;
   singleWriter?: boolean;
 }
 
@@ -77,6 +78,7 @@ async function runRelease(flags: ReleaseFlags): Promise<void> {
     plainHttp: flags.plainHttp,
     singleWriter: flags.singleWriter,
     baseUrl: flags.baseUrl,
+    allowOffRepoUrls: flags.allowOffRepoUrls,
     onProgress: (m) => process.stderr.write(`${redactSecrets(m)}\n`),
   });
   const out = flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatRelease(summary);
@@ -121,6 +123,10 @@ export function register(program: Command): void {
     .option('--json', 'print a JSON summary on stdout (progress still goes to stderr)')
     .option('--no-strict', 'let lint warnings through (errors still block)')
     .option('--base-url <url>', 'absolute base URL for chart URLs in index.yaml (default: relative)')
+    .option(
+      '--allow-off-repo-urls',
+      'read published charts whose index URL lies outside the target (off: an index must not make us fetch)',
+    )
     .option(
       '--single-writer',
       'allow stores that ignore conditional writes: you vouch no other publisher runs',

@@ -19,6 +19,8 @@ export interface LintOptions {
   kubeVersion?: string;
   /** Published index.yaml (file path or http(s) URL) for the release checks. */
   against?: string;
+  /** Read chart URLs the --against index names outside its own repository (off by default: SSRF). */
+  allowOffRepoUrls?: boolean;
   /**
    * Values to lint with besides the chart's defaults and its own ci/*-values.yaml: helm's `-f` files
    * (merged in order) and `--set` expressions, as one more values set.
@@ -131,7 +133,10 @@ async function lintOne(target: string, opts: LintOptions, extraFixtures: Fixture
       for (const f of found) out.push({ ...f, fixtures: [set.name] });
     }
   }
-  if (opts.against) out.push(...(await lintRelease(chart, info, sets, rendered, opts.against, maxMinor)));
+  if (opts.against)
+    out.push(
+      ...(await lintRelease(chart, info, sets, rendered, opts.against, maxMinor, opts.allowOffRepoUrls)),
+    );
   return out;
 }
 

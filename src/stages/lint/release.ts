@@ -12,6 +12,7 @@ import { readChartArchive } from '../../helm/chart/archive.ts';
 import { readChartYamlMapping } from '../../helm/chart/chartfile.ts';
 import { parseIndex } from '../../helm/repo/index-file.ts';
 import { fetchBounded, LIMITS, readRegularFile } from '../../util/bounded-io.ts';
+import { offRepoMessage, withinRepository } from '../../util/repo-urls.ts';
 import type { ChartInfo } from './chartfile.ts';
 import type { LoadedChart } from './load.ts';
 import { type Finding, finding } from './model.ts';
@@ -32,9 +33,9 @@ export interface RenderedSet {
 
 const isUrl = (s: string) => /^https?:\/\//.test(s);
 
-async function readBytes(location: string): Promise<Buffer> {
-  if (isUrl(location)) return fetchBounded(location, { maxBytes: LIMITS.indexFile, timeoutMs: 60_000 });
-  return readRegularFile(location, LIMITS.indexFile, 'index');
+async function readBytes(location: string, maxBytes: number, what: string): Promise<Buffer> {
+  if (isUrl(location)) return fetchBounded(location, { maxBytes, timeoutMs: 60_000 });
+  return readRegularFile(location, maxBytes, what);
 }
 
 function resolveChartUrl(indexLocation: string, url: string): string {
@@ -118,6 +119,7 @@ export async function lintRelease(
   rendered: RenderedSet[],
   against: string,
   maxMinor: number,
+  allowOffRepoUrls = false,
 ): Promise<Finding[]> {
   const out: Finding[] = [];
   const fail = (message: string, severity: 'ERROR' | 'WARNING' = 'ERROR') => {
@@ -126,7 +128,7 @@ export async function lintRelease(
   };
   let index: ReturnType<typeof parseIndex>;
   try {
-    index = parseIndex((await readBytes(against)).toString('utf8'), against);
+    index = parseIndex((await readBytes(against, LIMITS.indexFile, 'index')).toString('utf8'), against);
   } catch (err) {
     return fail(`cannot read the published index: ${(err as Error).message}`);
   }
@@ -136,9 +138,13 @@ export async function lintRelease(
   const url = newest.urls?.[0];
   if (!url) return fail(`entry ${info.name} ${newest.version} has no urls`);
   const chartUrl = resolveChartUrl(against, url);
+  if (!allowOffRepoUrls && !withinRepository(against, chartUrl)) return fail(offRepoMessage(against, url));
   let published: Awaited<ReturnType<typeof readChartArchive>>;
   try {
-    published = await readChartArchive(await readBytes(chartUrl), chartUrl);
+    published = await readChartArchive(
+      await readBytes(chartUrl, LIMITS.chartArchive, 'chart archive'),
+      chartUrl,
+    );
   } catch (err) {
     return fail(`cannot read published chart ${chartUrl}: ${(err as Error).message}`);
   }

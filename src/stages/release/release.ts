@@ -39,6 +39,8 @@ export interface ReleaseOptions {
   plainHttp?: boolean;
   singleWriter?: boolean;
   baseUrl?: string;
+  /** Read published charts whose index URL lies outside the target (off by default: SSRF). */
+  allowOffRepoUrls?: boolean;
   sourceDateEpoch?: number;
   onProgress?: (message: string) => void;
 }
@@ -160,7 +162,12 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseSummary> {
     const refusals: string[] = [];
     for (const [i, to] of opts.targets.entries()) {
       progress(`  reading what ${to} already has`);
-      const target = await openTarget(to, { s3: opts.s3, plainHttp: opts.plainHttp });
+      const target = await openTarget(to, {
+        s3: opts.s3,
+        plainHttp: opts.plainHttp,
+        baseUrl: opts.baseUrl,
+        allowOffRepoUrls: opts.allowOffRepoUrls,
+      });
       opened.push(target);
       const published = await target.readPublished(
         built.map((b) => ({ name: b.chart.name, version: b.chart.version })),

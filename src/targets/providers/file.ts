@@ -18,6 +18,6 @@ export const fileProvider: Provider = {
   check: (url, cwd) => void directoryOf(url, cwd),
   async open(url, opts) {
     const dir = directoryOf(url, opts.cwd);
-    return new RepositoryTarget(`file://${dir}`, async () => new FileStorage(dir));
+    return new RepositoryTarget(`file://${dir}`, async () => new FileStorage(dir), opts);
   },
 };

@@ -30,9 +30,13 @@ export const s3Provider: Provider = {
   check: (url) => void parseS3Url(url),
   async open(url, opts) {
     const loc = parseS3Url(url);
-    return new RepositoryTarget(`s3://${loc.bucket}${loc.prefix ? `/${loc.prefix}` : ''}`, async () => {
-      const { openS3Storage } = await import('../s3.ts');
-      return openS3Storage(loc, opts.s3 ?? {});
-    });
+    return new RepositoryTarget(
+      `s3://${loc.bucket}${loc.prefix ? `/${loc.prefix}` : ''}`,
+      async () => {
+        const { openS3Storage } = await import('../s3.ts');
+        return openS3Storage(loc, opts.s3 ?? {});
+      },
+      opts,
+    );
   },
 };

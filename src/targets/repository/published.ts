@@ -6,28 +6,36 @@
 import { PipelineError } from '../../errors.ts';
 import { readChartArchive } from '../../helm/chart/archive.ts';
 import type { IndexEntry } from '../../helm/repo/index-file.ts';
+import { fetchBounded, LIMITS } from '../../util/bounded-io.ts';
+import { keyUnderBaseUrl, offRepoMessage } from '../../util/repo-urls.ts';
 import { publishedChart } from '../published.ts';
 import type { Storage } from '../storage.ts';
-import type { LocalChart, PublishedChart, PublishedVersion } from '../target.ts';
+import type { LocalChart, OpenOptions, PublishedChart, PublishedVersion } from '../target.ts';
 import { INDEX_KEY, readIndex } from './remote-index.ts';
 
-async function fetchUrl(url: string): Promise<Buffer> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(60_000) });
-  if (!res.ok) throw new PipelineError(`GET ${url}: HTTP ${res.status}`);
-  return Buffer.from(await res.arrayBuffer());
-}
+type UrlPolicy = Pick<OpenOptions, 'baseUrl' | 'allowOffRepoUrls'>;
 
-async function archiveOfEntry(storage: Storage, entry: IndexEntry): Promise<PublishedVersion> {
+async function archiveOfEntry(
+  storage: Storage,
+  entry: IndexEntry,
+  urls: UrlPolicy,
+): Promise<PublishedVersion> {
   const url = entry.urls?.[0];
   if (!url)
     throw new PipelineError(`${storage.describe(INDEX_KEY)}: ${entry.name} ${entry.version} has no urls`);
   let location: string;
   let bytes: Buffer;
-  if (/^https?:\/\//.test(url)) {
+  const absolute = /^[a-z][a-z0-9+.-]*:/i.test(url);
+  const underBase = absolute ? keyUnderBaseUrl(urls.baseUrl, url) : undefined;
+  if (absolute && underBase === undefined) {
+    if (!urls.allowOffRepoUrls || !/^https?:\/\//i.test(url))
+      throw new PipelineError(offRepoMessage(storage.describe(INDEX_KEY), url));
     location = url;
-    bytes = await fetchUrl(url);
+    bytes = await fetchBounded(url, { maxBytes: LIMITS.chartArchive, timeoutMs: 60_000 });
   } else {
-    const key = decodeURIComponent(url.replace(/^\.?\//, ''));
+    const key = underBase ?? decodeURIComponent(url.replace(/^\.?\//, ''));
+    if (key.split('/').includes('..'))
+      throw new PipelineError(offRepoMessage(storage.describe(INDEX_KEY), url));
     location = storage.describe(key);
     const obj = await storage.get(key);
     if (!obj) throw new PipelineError(`${location} is listed in the index but missing from the repository`);
@@ -43,6 +51,7 @@ async function archiveOfEntry(storage: Storage, entry: IndexEntry): Promise<Publ
 export async function publishedInRepository(
   storage: Storage,
   charts: LocalChart[],
+  urls: UrlPolicy = {},
 ): Promise<PublishedChart[]> {
   const remote = await readIndex(storage);
   const out: PublishedChart[] = [];
@@ -52,7 +61,7 @@ export async function publishedInRepository(
     );
     const read = async (version: string) => {
       const entry = entries.find((e) => e.version === version);
-      return entry && archiveOfEntry(storage, entry);
+      return entry && archiveOfEntry(storage, entry, urls);
     };
     out.push(
       await publishedChart(

@@ -6,7 +6,7 @@
  */
 import type { Storage } from '../storage.ts';
 import type { RepositoryPublishSummary } from '../summary.ts';
-import type { LocalChart, PublishedChart, PublishOptions, Target } from '../target.ts';
+import type { LocalChart, OpenOptions, PublishedChart, PublishOptions, Target } from '../target.ts';
 import { loadCharts } from './inputs.ts';
 import { publishToRepository } from './publish.ts';
 import { publishedInRepository } from './published.ts';
@@ -18,6 +18,7 @@ export class RepositoryTarget implements Target {
   constructor(
     private readonly location: string,
     private readonly openStorage: () => Promise<Storage>,
+    private readonly urls: Pick<OpenOptions, 'baseUrl' | 'allowOffRepoUrls'> = {},
   ) {}
 
   describe(): string {
@@ -37,7 +38,7 @@ export class RepositoryTarget implements Target {
   }
 
   async readPublished(charts: LocalChart[]): Promise<PublishedChart[]> {
-    return publishedInRepository(await this.store(), charts);
+    return publishedInRepository(await this.store(), charts, this.urls);
   }
 
   async close(): Promise<void> {
