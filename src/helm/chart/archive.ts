@@ -87,6 +87,44 @@ async function readTarEntries(tarBytes: Buffer, file: string): Promise<RawEntry[
   return entries;
 }
 
+/**
+ * Keys of every pax global header (typeflag 'g'). tar-stream folds them away silently, but GNU tar
+ * applies a global `path=` to every member that follows: an archive we judged by its member names
+ * would then extract somewhere else entirely. So they are read here, from the raw tar blocks.
+ */
+function paxGlobalKeys(tarBytes: Buffer): string[] {
+  const keys: string[] = [];
+  for (let offset = 0; offset + 512 <= tarBytes.length; ) {
+    const header = tarBytes.subarray(offset, offset + 512);
+    if (header.every((b) => b === 0)) break;
+    // base-256 sizes (high bit set) only occur for members far above helm's limits; the reader refuses those
+    if (header[124] & 0x80) break;
+    const size = Number.parseInt(
+      header.subarray(124, 136).toString('latin1').replace(/\0.*$/s, '').trim() || '0',
+      8,
+    );
+    if (!Number.isFinite(size)) break;
+    if (header[156] === 0x67 /* 'g' */) {
+      const body = tarBytes.subarray(offset + 512, offset + 512 + size).toString('utf8');
+      for (const m of body.matchAll(/^\d+ ([^=\n]+)=/gm)) keys.push(m[1]);
+    }
+    offset += 512 + Math.ceil(size / 512) * 512;
+  }
+  return keys;
+}
+
+const GLOBAL_KEYS_THAT_RENAME = new Set(['path', 'linkpath', 'size']);
+
+/** A directory entry's name obeys the same rules as a file's; it may be the top directory itself. */
+function checkDirectoryName(name: string, file: string): string {
+  const parts = name.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.length === 0) throw new InputError(file, name, 'empty directory entry name');
+  if (parts.length > 1) return splitEntryName(name, file)[0];
+  if (name.startsWith('/') || name.includes('\\') || parts[0] === '..')
+    throw new InputError(file, name, 'directory entries must be relative paths inside the chart directory');
+  return parts[0];
+}
+
 /** Validates one entry name and returns [top directory, path inside the chart]. */
 function splitEntryName(name: string, file: string): [string, string] {
   if (name.includes('\\')) throw new InputError(file, name, 'entry names must use / separators');
@@ -109,13 +147,28 @@ export interface ArchiveFiles {
 
 /** The one tar reader: every entry checked against helm's loader rules and size limits. */
 export async function readArchiveFiles(bytes: Buffer, file: string): Promise<ArchiveFiles> {
-  const entries = await readTarEntries(gunzip(bytes, file), file);
+  const tarBytes = gunzip(bytes, file);
+  const renaming = paxGlobalKeys(tarBytes).filter((k) => GLOBAL_KEYS_THAT_RENAME.has(k));
+  if (renaming.length > 0)
+    throw new InputError(
+      file,
+      '',
+      `a pax global header sets ${renaming.join(', ')} for every member; not allowed`,
+    );
+  const entries = await readTarEntries(tarBytes, file);
   const files = new Map<string, Buffer>();
   let topDir: string | undefined;
   let total = 0;
   for (const entry of entries) {
-    if (entry.type === 'directory' || entry.type === 'pax-header' || entry.type === 'pax-global-header')
+    if (entry.type === 'pax-header' || entry.type === 'pax-global-header') continue;
+    if (entry.type === 'directory') {
+      // No content, but its name is checked like any other: `../` or `/etc/` here is as bad as in a file.
+      const top = checkDirectoryName(entry.name, file);
+      if (topDir !== undefined && top !== topDir)
+        throw new InputError(file, entry.name, `all files must be under one chart directory (${topDir}/)`);
+      topDir = top;
       continue;
+    }
     if (entry.type !== 'file' && entry.type !== 'contiguous-file') {
       throw new InputError(file, entry.name, `only regular files are allowed, found a ${entry.type} entry`);
     }
