@@ -72,6 +72,14 @@ const DEPENDENCY_FIELDS: Record<string, 'string' | 'strings' | 'bool' | 'list'> 
 
 const MAINTAINER_FIELDS = new Set(['name', 'email', 'url']);
 
+/**
+ * Sets an own property even for a key such as `__proto__`, which plain assignment would turn into a
+ * prototype change (dropping the key on rewrite). Keys in annotations come from other people's files.
+ */
+export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -164,7 +172,7 @@ export function validateMetadata(
     else if (kind === 'stringMap') {
       const map = expectMap(value, file, at(key));
       const strings: Record<string, string> = {};
-      for (const [k, v] of Object.entries(map)) strings[k] = expectString(v, file, `${at(key)}.${k}`);
+      for (const [k, v] of Object.entries(map)) setOwn(strings, k, expectString(v, file, `${at(key)}.${k}`));
       out[key] = strings;
     } else if (kind === 'maintainers') {
       if (!Array.isArray(value))
@@ -175,7 +183,7 @@ export function validateMetadata(
         checkKnown(map, MAINTAINER_FIELDS, file, mAt);
         const clean: Record<string, string> = {};
         for (const [k, v] of Object.entries(map))
-          if (v !== null) clean[k] = expectString(v, file, `${mAt}.${k}`);
+          if (v !== null) setOwn(clean, k, expectString(v, file, `${mAt}.${k}`));
         return clean;
       });
     } else {

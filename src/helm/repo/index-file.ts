@@ -6,7 +6,7 @@ import { CORE_SCHEMA, load } from 'js-yaml';
 import semver from 'semver';
 import { InputError } from '../../errors.ts';
 import { bounded } from '../../util/tree-bounds.ts';
-import { type ChartMetadata, isPlainObject, validateMetadata } from '../chart/chartfile.ts';
+import { type ChartMetadata, isPlainObject, setOwn, validateMetadata } from '../chart/chartfile.ts';
 import { emitYaml, fastParseYaml } from './index-yaml.ts';
 
 export interface IndexEntry extends ChartMetadata {
@@ -118,7 +118,7 @@ export function validateIndex(raw: unknown, file: string): IndexFile {
     if (!isPlainObject(raw.annotations))
       throw new InputError(file, 'annotations', 'expected a mapping of strings');
     const ann: Record<string, string> = {};
-    for (const [k, v] of Object.entries(raw.annotations)) ann[k] = str(v, file, `annotations.${k}`);
+    for (const [k, v] of Object.entries(raw.annotations)) setOwn(ann, k, str(v, file, `annotations.${k}`));
     index.annotations = ann;
   }
   for (const name of Object.keys(index.entries)) sortVersions(index.entries[name]);

@@ -3,7 +3,8 @@
  * the retry loop for concurrent publishers (412 / 409 / RGW's 500 = someone else wrote first: re-read,
  * merge again, back off with jitter, bounded).
  */
-import { PipelineError } from '../../errors.ts';
+import { isUtf8 } from 'node:buffer';
+import { InputError, PipelineError } from '../../errors.ts';
 import {
   type IndexEntry,
   type IndexFile,
@@ -42,8 +43,11 @@ const DEFAULT_MAX_ATTEMPTS = 30;
 export async function readIndex(storage: Storage): Promise<RemoteIndex | null> {
   const obj = await storage.get(INDEX_KEY);
   if (!obj) return null;
+  const location = storage.describe(INDEX_KEY);
+  // Decoding would turn bad bytes into U+FFFD and our rewrite would store them so: refuse instead.
+  if (!isUtf8(obj.body)) throw new InputError(location, '', 'is not valid UTF-8; refusing to rewrite it');
   // parseIndex throws an InputError naming this location and the path inside the document
-  return { index: parseIndex(obj.body.toString('utf8'), storage.describe(INDEX_KEY)), etag: obj.etag };
+  return { index: parseIndex(obj.body.toString('utf8'), location), etag: obj.etag };
 }
 
 function label(e: { name: string; version: string }): string {
