@@ -19,7 +19,8 @@
  *      is not the content it just wrote, reading the directory from time v > r on;
  *   5. verifies at time c > v that the object is still S's inode, and only then reports success.
  * ARGUMENT. Let A succeed. Step 5 proves no rename replaced the object in (r, c): any rename would have
- * left another inode there, and A's inode is only ever renamed in once. Now take the renames after c in
+ * left another inode there (A keeps S open throughout, so no other file can get its inode number), and
+ * A's inode is only ever renamed in once. Now take the renames after c in
  * order, each of a stage X built on expected version E_X, compared in step 2 at time x, and assume every
  * content of the object between c and X's rename was built on A's (true for the first one):
  *   - X created before v: X existed throughout A's directory read, so A unlinked it unless E_X is A's

@@ -6,10 +6,11 @@
  *   2. compare: the object's current content (MD5) is the expected one;
  *   3. rename the stage over the object (fails with ENOENT if someone revoked the stage meanwhile);
  *   4. fsync the directory, then revoke every stage of this object built on anything but what we wrote;
- *   5. verify: the object is still our inode. Only then is the write reported as committed.
+ *   5. verify: the object is still our inode (held open since step 1, so that its number cannot have
+ *      been reused by another file meanwhile). Only then is the write reported as committed.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { testPause } from '../tuning.ts';
 import { type Base, parseStageName, stageName } from './names.ts';
@@ -42,24 +43,25 @@ async function matches(file: string, expect: Expectation): Promise<boolean> {
   return expect.kind === 'absent' ? current === null : current === expect.md5;
 }
 
-interface Identity {
+interface Stage {
+  /** Kept open until the commit is decided: an open inode is never freed, so its number is never reused. */
+  handle: FileHandle;
   dev: bigint;
   ino: bigint;
 }
 
-/** Creates `stage` with exactly `body`, durably; returns its identity. */
-async function writeStage(stage: string, body: Buffer): Promise<Identity> {
+/** Creates `stage` with exactly `body`, durably, and keeps it open. */
+async function writeStage(stage: string, body: Buffer): Promise<Stage> {
   const handle = await open(stage, 'wx', 0o644);
   try {
     await handle.writeFile(body);
     await handle.sync();
     const { dev, ino } = await handle.stat({ bigint: true });
-    return { dev, ino };
+    return { handle, dev, ino };
   } catch (err) {
+    await handle.close();
     await unlink(stage).catch(() => undefined);
     throw err;
-  } finally {
-    await handle.close();
   }
 }
 
@@ -107,6 +109,7 @@ export async function commit(file: string, body: Buffer, expect: Expectation): P
     const now = await stat(file, { bigint: true }).catch(() => null);
     return now?.dev === ours.dev && now.ino === ours.ino ? 'committed' : 'conflict';
   } finally {
+    await ours.handle.close();
     if (!renamed) await unlink(stage).catch(() => undefined);
   }
 }
