@@ -44,3 +44,25 @@ describe('publish to a file:// repository whose index.yaml was written by someon
       expect((await readdir(repo)).filter((f) => f.endsWith('.tgz'))).toEqual([]);
     }));
 });
+
+describe('versions helm cannot tell apart', () => {
+  it('0.1.0 published: v0.1.0 and 0.1.0+build2 are refused before anything is written; 0.1.1 is published', () =>
+    withTempDir(async (dir) => {
+      const repo = path.join(dir, 'repo');
+      await mkdir(repo);
+      const to = `file://${repo}`;
+      await publishCharts([(await makeChart(dir, 'demo', '0.1.0')).file], { to });
+      for (const twin of ['v0.1.0', '0.1.0+build2']) {
+        const chart = await makeChart(dir, 'demo', twin);
+        await expect(publishCharts([chart.file], { to })).rejects.toThrow(
+          `version ${twin} has the same semver precedence as published 0.1.0`,
+        );
+        expect(await readdir(repo)).not.toContain(path.basename(chart.file));
+      }
+      await publishCharts([(await makeChart(dir, 'demo', '0.1.1')).file], { to });
+      const index = load(await readFile(path.join(repo, 'index.yaml'), 'utf8')) as {
+        entries: Record<string, { version: string }[]>;
+      };
+      expect(index.entries.demo.map((e) => e.version).sort()).toEqual(['0.1.0', '0.1.1']);
+    }));
+});

@@ -223,6 +223,13 @@ export function newIndex(generated: Date = new Date()): IndexFile {
   return { apiVersion: 'v1', entries: {}, generated: generated.toISOString() };
 }
 
+/** 0.1.0, v0.1.0 and 0.1.0+build2 are one version to helm's constraint resolution. */
+function samePrecedence(a: string, b: string): boolean {
+  const va = semver.parse(a);
+  const vb = semver.parse(b);
+  return va !== null && vb !== null && semver.compare(va, vb) === 0;
+}
+
 /**
  * Adds entries to a copy of `index`. An existing name+version with the same digest is kept as it is
  * (its `created` survives); with a different digest it is an error unless `force`, because a
@@ -246,6 +253,16 @@ export function mergeEntries(
     out.entries[entry.name] = list;
     touched.add(entry.name);
     const at = list.findIndex((e) => e.version === entry.version);
+    const twin = at < 0 && !opts.force ? list.findIndex((e) => samePrecedence(e.version, entry.version)) : -1;
+    if (twin >= 0) {
+      throw new InputError(
+        opts.file ?? 'index.yaml',
+        `entries.${entry.name}[${twin}]`,
+        `version ${entry.version} has the same semver precedence as published ${list[twin].version} ` +
+          '(a leading v and +build metadata do not count), so `helm install --version` cannot tell them ' +
+          'apart; bump the chart version instead',
+      );
+    }
     if (at < 0) {
       list.push(entry);
       added.push(entry);
