@@ -4,12 +4,16 @@
  * `VineyardValues` type are generated from it.
  */
 
-import { type ValueOf, v } from '../../src/model/model.ts';
+import { literal, oneOf } from '../../src/model/k8s.ts';
+import { type OverridesOf, type ValuesOf, v } from '../../src/model/model.ts';
 import * as k8s from '../k8s-schemas.ts';
 
 /** vineyardd's --size: a number with an optional decimal or binary suffix (1024000, 1024M, 1G, 8Gi). */
 const SHARED_MEMORY_PATTERN = '^[1-9][0-9]*(\\.[0-9]+)?([kKMGTPE]i?)?$';
 const URL_PATTERN = '^https?://[^\\s,]+$';
+
+/** A PersistentVolumeClaim access mode (core/v1 PersistentVolumeClaimSpec.accessModes). */
+type AccessMode = 'ReadWriteOnce' | 'ReadOnlyMany' | 'ReadWriteMany' | 'ReadWriteOncePod';
 
 const image = (repository: string, tag: string, tagDoc: string) =>
   v.object('Container image.', {
@@ -18,7 +22,7 @@ const image = (repository: string, tag: string, tagDoc: string) =>
     pullPolicy: v.enum(['IfNotPresent', 'Always', 'Never'], 'IfNotPresent', 'Image pull policy.'),
   });
 
-const restrictedContainer = {
+const restrictedContainer: k8s.ISecurityContext = {
   allowPrivilegeEscalation: false,
   capabilities: { drop: ['ALL'] },
   readOnlyRootFilesystem: true,
@@ -26,10 +30,10 @@ const restrictedContainer = {
 };
 
 const scheduling = (what: string) => ({
-  nodeSelector: v.custom('object', {}, `Node labels ${what} pods are restricted to.`, k8s.labelMap),
-  tolerations: v.custom('list', [], `Tolerations for ${what} pods.`, k8s.tolerations),
-  affinity: v.custom('object', {}, `Affinity rules for ${what} pods.`, k8s.affinity),
-  podAnnotations: v.custom('object', {}, `Extra annotations for ${what} pods.`, k8s.labelMap),
+  nodeSelector: v.shaped('object', {}, `Node labels ${what} pods are restricted to.`, k8s.labelMap),
+  tolerations: v.shaped('list', [], `Tolerations for ${what} pods.`, k8s.tolerations),
+  affinity: v.shaped('object', {}, `Affinity rules for ${what} pods.`, k8s.affinity),
+  podAnnotations: v.shaped('object', {}, `Extra annotations for ${what} pods.`, k8s.labelMap),
 });
 
 export const values = {
@@ -40,7 +44,7 @@ export const values = {
     '',
     'vineyardd image tag; empty means `alpine-<appVersion>`, the multi-arch image upstream releases publish. The image must have vineyardd at `/usr/local/bin/vineyardd`.',
   ),
-  imagePullSecrets: v.custom(
+  imagePullSecrets: v.shaped(
     'list',
     [],
     'Secrets for pulling images from private registries.',
@@ -52,7 +56,7 @@ export const values = {
       '',
       'Name of the ServiceAccount; empty derives it from the fullname (or `default` when not created).',
     ),
-    annotations: v.custom('object', {}, 'Annotations for the created ServiceAccount.', k8s.labelMap),
+    annotations: v.shaped('object', {}, 'Annotations for the created ServiceAccount.', k8s.labelMap),
   }),
   vineyardd: v.object('The vineyardd DaemonSet: one server per node.', {
     sharedMemorySize: v.string(
@@ -89,9 +93,12 @@ export const values = {
         minimum: 0,
         maximum: 1,
       }),
-      sizeLimit: v.custom('quantity', '', 'Size limit of the spill emptyDir; empty means unlimited.', {
-        oneOf: [{ type: 'string', enum: [''] }, k8s.quantity],
-      }),
+      sizeLimit: v.shaped(
+        'quantity',
+        '',
+        'Size limit of the spill emptyDir; empty means unlimited.',
+        oneOf(literal(''), k8s.quantity),
+      ),
     }),
     socket: v.object('The UNIX domain socket shared with worker pods.', {
       volumeType: v.enum(
@@ -111,8 +118,8 @@ export const values = {
         {
           existingClaim: v.string('', 'Use this existing claim instead of creating `<fullname>-socket`.'),
           storageClass: v.string('', 'Storage class of the created claim; empty uses the cluster default.'),
-          size: v.custom('quantity', '1Gi', 'Requested size of the created claim.', k8s.quantity),
-          accessModes: v.custom(
+          size: v.shaped('quantity', '1Gi', 'Requested size of the created claim.', k8s.quantity),
+          accessModes: v.custom<AccessMode[]>(
             'list',
             ['ReadWriteMany'],
             'Access modes of the created claim (nodes share it).',
@@ -128,34 +135,33 @@ export const values = {
         },
       ),
     }),
-    extraContainers: v.custom(
+    extraContainers: v.shaped(
       'list',
       [],
       'Workload containers run in the vineyardd pod; the socket volume is mounted into each.',
-      {
-        type: 'array',
-        items: k8s.container,
-      },
+      k8s.containers,
     ),
-    extraVolumes: v.custom('list', [], 'Extra volumes of the vineyardd pod, e.g. for `extraContainers`.', {
-      type: 'array',
-      items: { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1 } } },
-    }),
-    resources: v.custom(
+    extraVolumes: v.shaped(
+      'list',
+      [],
+      'Extra volumes of the vineyardd pod, e.g. for `extraContainers`.',
+      k8s.volumes,
+    ),
+    resources: v.shaped(
       'object',
       { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } },
       'Resources of the vineyardd container; the memory limit must exceed `sharedMemorySize`.',
       k8s.resources,
     ),
-    env: v.custom('list', [], 'Extra environment variables of the vineyardd container.', k8s.envVars),
+    env: v.shaped('list', [], 'Extra environment variables of the vineyardd container.', k8s.envVars),
     ...scheduling('vineyardd'),
-    securityContext: v.custom(
+    securityContext: v.shaped(
       'object',
       restrictedContainer,
       'Security context of the vineyardd container.',
       k8s.securityContext,
     ),
-    podSecurityContext: v.custom(
+    podSecurityContext: v.shaped(
       'object',
       { seccompProfile: { type: 'RuntimeDefault' } },
       'Security context of the vineyardd pod.',
@@ -168,7 +174,7 @@ export const values = {
     service: v.object('The `<fullname>-rpc` Service.', {
       type: v.enum(['ClusterIP', 'NodePort', 'LoadBalancer'], 'ClusterIP', 'Service type.'),
       port: v.integer(9600, 'Service port.', { minimum: 1, maximum: 65535 }),
-      annotations: v.custom('object', {}, 'Service annotations.', k8s.labelMap),
+      annotations: v.shaped('object', {}, 'Service annotations.', k8s.labelMap),
     }),
   }),
   etcd: v.object('The etcd metadata store.', {
@@ -181,7 +187,7 @@ export const values = {
         maximum: 9,
       },
     ),
-    externalEndpoints: v.custom(
+    externalEndpoints: v.custom<string[]>(
       'list',
       [],
       'Plaintext (`http://`) client URLs of an external etcd, used when `etcd.enabled` is false; vineyardd cannot speak TLS to etcd. Its members must advertise client URLs vineyardd pods can reach: vineyardd switches to those.',
@@ -197,32 +203,32 @@ export const values = {
         'Keep etcd data on PersistentVolumeClaims (required with more than one replica).',
       ),
       storageClass: v.string('', 'Storage class; empty uses the cluster default.'),
-      size: v.custom(
+      size: v.shaped(
         'quantity',
         '1Gi',
         "Size of each member volume, a whole number with a unit like `8Gi`; half of it (at most 8 GiB) is etcd's storage quota.",
         k8s.quantity,
       ),
-      accessModes: v.custom('list', ['ReadWriteOnce'], 'Access modes of each member volume.', {
+      accessModes: v.custom<AccessMode[]>('list', ['ReadWriteOnce'], 'Access modes of each member volume.', {
         type: 'array',
         minItems: 1,
         items: { type: 'string', enum: ['ReadWriteOnce', 'ReadWriteOncePod', 'ReadWriteMany'] },
       }),
     }),
-    resources: v.custom(
+    resources: v.shaped(
       'object',
       { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
       'Resources of each etcd member.',
       k8s.resources,
     ),
     ...scheduling('etcd'),
-    securityContext: v.custom(
+    securityContext: v.shaped(
       'object',
       restrictedContainer,
       'Security context of the etcd container.',
       k8s.securityContext,
     ),
-    podSecurityContext: v.custom(
+    podSecurityContext: v.shaped(
       'object',
       {
         runAsNonRoot: true,
@@ -245,7 +251,7 @@ export const values = {
       '',
       'Exporter image tag (or `tag@sha256:digest`); required with `metrics.enabled`, as upstream publishes the image only as `latest` (amd64).',
     ),
-    resources: v.custom(
+    resources: v.shaped(
       'object',
       { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } },
       'Resources of the exporter sidecar.',
@@ -261,7 +267,8 @@ export const values = {
   }),
 };
 
-export type VineyardValues = ValueOf<ReturnType<typeof wrap>>;
-function wrap() {
-  return v.object('', values);
-}
+/** The values the templates see: the defaults with every values file and `--set` merged in. */
+export type VineyardValues = ValuesOf<typeof values>;
+
+/** What a values file (`-f`, a ci/ fixture) may hold: any part of VineyardValues, null deleting a default. */
+export type VineyardValuesFile = OverridesOf<typeof values>;

@@ -3,9 +3,16 @@
  * constraints and one-line doc. values.yaml, values.schema.json, the README table, the TypeScript
  * type and the template reference check are all derived from these declarations.
  */
+import type { Shape } from './k8s.ts';
 
 /** A JSON Schema fragment (draft-07). Kept loose on purpose: it is data we emit, not data we read. */
 export type JsonSchema = { [key: string]: unknown };
+
+/** Named schemas a fragment refers to by `#/definitions/<name>`; values.schema.json holds them at its root. */
+export type Definitions = Record<string, JsonSchema>;
+
+/** Where a fragment carries its Definitions (a symbol: never a property name, never serialized). */
+export const DEFINITIONS: unique symbol = Symbol('definitions');
 
 interface NodeBase<T> {
   /** One line for values.yaml (`# --`), the README table and the schema's description. */
@@ -28,7 +35,7 @@ export interface LeafNode<T> extends NodeBase<T> {
   readonly open: boolean;
 }
 
-export interface ObjectNode<F extends Fields> extends NodeBase<{ [K in keyof F]: ValueOf<F[K]> }> {
+export interface ObjectNode<F extends Fields> extends NodeBase<ValuesOf<F>> {
   readonly kind: 'object';
   readonly fields: F;
 }
@@ -38,6 +45,16 @@ export type Fields = { readonly [key: string]: ValueNode };
 
 /** The TypeScript type of the values a node declares. */
 export type ValueOf<N> = N extends NodeBase<infer T> ? T : never;
+
+/** The TypeScript type of a whole model's values (what the templates see: every key present). */
+export type ValuesOf<F extends Fields> = { [K in keyof F]: ValueOf<F[K]> };
+
+/**
+ * What a values file (`-f`) may say about a node: chart-owned objects partially (helm merges them into
+ * the defaults), leaves whole (a list or a Kubernetes object replaces the default), null deleting it.
+ */
+export type OverrideOf<N> = N extends ObjectNode<infer F> ? OverridesOf<F> | null : ValueOf<N> | null;
+export type OverridesOf<F extends Fields> = { [K in keyof F]?: OverrideOf<F[K]> };
 
 type LeafOptions = { schema?: JsonSchema };
 
@@ -69,9 +86,25 @@ export const v = {
   number(def: number, doc: string, opts: { minimum?: number; maximum?: number } = {}): LeafNode<number> {
     return leaf('float', def, doc, { type: 'number', ...opts });
   },
-  /** A free-form value validated by an inlined schema, e.g. a Kubernetes object or list. */
-  custom<T>(typeName: string, def: T, doc: string, schema: JsonSchema, opts: LeafOptions = {}): LeafNode<T> {
+  /**
+   * A value validated by an inlined schema. Its TypeScript type is stated (`v.custom<string[]>(...)`), never
+   * inferred from the default (`[]` would make it never[]): without one, no default type-checks.
+   */
+  custom<T = never>(
+    typeName: string,
+    def: NoInfer<T>,
+    doc: string,
+    schema: JsonSchema,
+    opts: LeafOptions = {},
+  ): LeafNode<T> {
     return leaf(typeName, def, doc, opts.schema ?? schema, true);
+  },
+  /**
+   * A value of a given shape, e.g. a Kubernetes object or list (src/model/k8s.ts): its TypeScript type
+   * and its schema come from the same declaration, so the default must type-check against both.
+   */
+  shaped<T>(typeName: string, def: NoInfer<T>, doc: string, shape: Shape<T>): LeafNode<T> {
+    return leaf(typeName, def, doc, shape.schema, true);
   },
   object<F extends Fields>(doc: string, fields: F): ObjectNode<F> {
     return { kind: 'object', doc, fields };
@@ -79,12 +112,12 @@ export const v = {
 };
 
 /** Values for a whole model, filled with defaults. */
-export function defaultsOf<F extends Fields>(fields: F): { [K in keyof F]: ValueOf<F[K]> } {
+export function defaultsOf<F extends Fields>(fields: F): ValuesOf<F> {
   const out: Record<string, unknown> = {};
   for (const [key, node] of Object.entries(fields)) {
     out[key] = node.kind === 'object' ? defaultsOf(node.fields) : structuredClone(node.default);
   }
-  return out as { [K in keyof F]: ValueOf<F[K]> };
+  return out as ValuesOf<F>;
 }
 
 /** Every declared node with its dotted path, depth-first in declaration order. */

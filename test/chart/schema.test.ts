@@ -27,6 +27,29 @@ const REJECTED: { what: string; set: string; mentions: string }[] = [
     set: 'vineyardd.securityContext.privilegd=true',
     mentions: 'privilegd',
   },
+  // Kubernetes-shaped values: schemas derived from kubernetes-models (src/model/k8s.ts)
+  {
+    what: 'unknown toleration operator',
+    set: 'vineyardd.tolerations[0].operator=Sometimes',
+    mentions: 'operator',
+  },
+  {
+    what: 'fractional tolerationSeconds',
+    set: 'etcd.tolerations[0].tolerationSeconds=1.5',
+    mentions: 'tolerationSeconds',
+  },
+  {
+    what: 'misspelt key deep in an affinity',
+    set: 'vineyardd.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operatr=In',
+    mentions: 'operatr',
+  },
+  { what: 'extra container without an image', set: 'vineyardd.extraContainers[0].name=w', mentions: 'image' },
+  {
+    what: 'malformed quantity in an extra volume',
+    set: 'vineyardd.extraVolumes[0].name=v,vineyardd.extraVolumes[0].emptyDir.sizeLimit=lots',
+    mentions: 'sizeLimit',
+  },
+  { what: 'env var without a name', set: 'vineyardd.env[0].value=x', mentions: 'name' },
 ];
 
 describe.each(HELM_MAJORS)('helm %s enforces the schema', (major) => {

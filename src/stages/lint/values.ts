@@ -6,9 +6,9 @@ import { Ajv, type AnySchema, type ErrorObject, type ValidateFunction } from 'aj
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { CORE_SCHEMA, load } from 'js-yaml';
+import { InputError } from '../../errors.ts';
 import { coalesceWithDefaults, dropNulls, isPlainObject } from '../../helm/values/coalesce.ts';
-import { bounded } from '../../util/tree-bounds.ts';
+import { parseYamlMap } from '../../helm/values/load.ts';
 import { fileText, type LoadedChart } from './load.ts';
 import { type Finding, finding } from './model.ts';
 
@@ -28,11 +28,18 @@ export interface ValuesContext {
   findings: Finding[];
 }
 
+/**
+ * A values file read the way helm reads it (YAML 1.1: `on` is true, every number a float64), through the
+ * same reader as manifests and deploy, so lint renders exactly the values they would. Throws an Error
+ * whose message names what is wrong (the caller's finding names the file).
+ */
 export function parseValuesText(text: string, file: string): Tree {
-  const doc = bounded(() => load(text, { schema: CORE_SCHEMA, filename: file }));
-  if (doc === null || doc === undefined) return {};
-  if (!isPlainObject(doc)) throw new Error('top level must be a mapping');
-  return doc;
+  try {
+    return parseYamlMap(text, file);
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    throw new Error(`${err.where ? `${err.where}: ` : ''}${err.expected.replace(/^not valid YAML: /, '')}`);
+  }
 }
 
 /** Values the chart renders with for one fixture: fixture over defaults, nulls delete (helm's coalesce). */
