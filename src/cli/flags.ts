@@ -5,6 +5,8 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../errors.ts';
+import { rememberSecret } from '../targets/redact.ts';
+import { checkS3Endpoint } from '../targets/s3-endpoint.ts';
 import { LIMITS, readRegularFile } from '../util/bounded-io.ts';
 
 export function collect(value: string, previous: string[] | undefined): string[] {
@@ -61,6 +63,8 @@ export async function signingMaterial(flags: SigningFlags): Promise<SigningMater
   const passphrase = flags.passphraseFile
     ? (await readInput(flags.passphraseFile, 'passphrase file')).toString('utf8').replace(/\r?\n$/, '')
     : undefined;
+  // From here on no output may show it, whatever fails later (see src/targets/redact.ts).
+  rememberSecret(passphrase);
   return { key: flags.key, keyringFile: flags.keyring, keyring, passphrase };
 }
 
@@ -78,6 +82,7 @@ export function addTransportFlags(cmd: Command): Command {
     .option(
       '--endpoint <url>',
       's3:// only: endpoint of an S3-compatible store (default: AWS_ENDPOINT_URL_S3 or AWS)',
+      (v: string) => checkS3Endpoint(v),
     )
     .option('--path-style', 's3:// only: path-style addressing (MinIO, Ceph RGW, most S3-compatible stores)')
     .option('--region <region>', 's3:// only: region (default: AWS_REGION or the profile, else us-east-1)');

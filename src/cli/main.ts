@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { CliError } from '../errors.ts';
+import { redactSecrets } from '../targets/redact.ts';
 import { version } from './version.ts';
 
 type Register = (program: Command) => void;
@@ -33,6 +34,8 @@ const program = new Command('vineyard-charts')
   // Wide enough for the stages' hand-wrapped descriptions (≤ 110 columns) to keep their own line breaks.
   .configureHelp({ helpWidth: 120 })
   .showHelpAfterError('(run with --help for usage)')
+  // commander's own messages quote the offending argument: masked like everything else we print
+  .configureOutput({ writeErr: (text) => process.stderr.write(redactSecrets(text)) })
   .exitOverride();
 
 const requested = process.argv[2];
@@ -46,12 +49,12 @@ try {
     // --help and --version end up here with exit code 0; everything else is a usage error.
     process.exitCode = err.exitCode === 0 ? 0 : 2;
   } else if (err instanceof CliError) {
-    process.stderr.write(`error: ${err.message}\n`);
+    // The last printer of every error: masked here too (src/targets/redact.ts), whatever raised it.
+    process.stderr.write(`error: ${redactSecrets(err.message)}\n`);
     process.exitCode = err.exitCode;
   } else {
-    process.stderr.write(
-      `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
+    const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    process.stderr.write(`internal error: ${redactSecrets(text)}\n`);
     process.exitCode = 1;
   }
 }

@@ -13,8 +13,9 @@ import {
   type PutObjectCommandInput,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { PipelineError } from '../errors.ts';
-import { describeS3Failure } from './redact.ts';
+import { PipelineError, UsageError } from '../errors.ts';
+import { describeS3Failure, rememberSecret, type S3Deadlines } from './redact.ts';
+import { checkS3Endpoint } from './s3-endpoint.ts';
 import type {
   ListedObject,
   ObjectInfo,
@@ -54,25 +55,87 @@ async function resolveRegion(opts: S3Options): Promise<string> {
   }
 }
 
+/** Deadlines per HTTP attempt; tests shorten them through the environment (S3_TIMEOUT_VARIABLES). */
+export const S3_TIMEOUT_DEFAULTS: S3Deadlines = { connectTimeoutMs: 10_000, requestTimeoutMs: 30_000 };
+export const S3_TIMEOUT_VARIABLES = {
+  connect: 'VINEYARD_CHARTS_S3_CONNECT_TIMEOUT',
+  request: 'VINEYARD_CHARTS_S3_REQUEST_TIMEOUT',
+} as const;
+/** SDK attempts per request when the caller names none: a dead endpoint fails after this many. */
+export const S3_DEFAULT_MAX_ATTEMPTS = 3;
+const MAX_ATTEMPTS_CAP = 10;
+
+function secondsFromEnv(variable: string, fallbackMs: number, env: NodeJS.ProcessEnv): number {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return fallbackMs;
+  const value = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !(value > 0) || value > 3600) {
+    throw new UsageError(`${variable}=${raw}: expected a number of seconds (0 < N <= 3600)`);
+  }
+  return Math.round(value * 1000);
+}
+
+/** The connect and request deadlines: defaults, overridden by VINEYARD_CHARTS_S3_*_TIMEOUT (seconds). */
+export function s3Deadlines(env: NodeJS.ProcessEnv = process.env): S3Deadlines {
+  return {
+    connectTimeoutMs: secondsFromEnv(S3_TIMEOUT_VARIABLES.connect, S3_TIMEOUT_DEFAULTS.connectTimeoutMs, env),
+    requestTimeoutMs: secondsFromEnv(S3_TIMEOUT_VARIABLES.request, S3_TIMEOUT_DEFAULTS.requestTimeoutMs, env),
+  };
+}
+
 export async function openS3Storage(loc: S3Location, opts: S3Options): Promise<S3Storage> {
   // The SDK warns on every run that releases after January 2027 will need Node 22; the pinned version
   // supports Node 20, and the warning would bury our own output.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  if (opts.endpoint !== undefined) checkS3Endpoint(opts.endpoint);
+  for (const variable of ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL']) {
+    const value = process.env[variable];
+    if (value) checkS3Endpoint(value, variable);
+  }
+  const deadlines = s3Deadlines();
   const region = await resolveRegion(opts);
   const client = new S3Client({
     region,
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
     forcePathStyle: opts.pathStyle ?? false,
-    maxAttempts: opts.maxAttempts ?? 3,
+    maxAttempts: Math.min(Math.max(opts.maxAttempts ?? S3_DEFAULT_MAX_ATTEMPTS, 1), MAX_ATTEMPTS_CAP),
+    // Without deadlines an endpoint that accepts the connection and never answers hangs forever:
+    // connectionTimeout bounds the TCP connect, requestTimeout (thrown, not just logged) the wait for
+    // the response head, socketTimeout any silence while a body streams.
+    requestHandler: {
+      connectionTimeout: deadlines.connectTimeoutMs,
+      requestTimeout: deadlines.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+      socketTimeout: deadlines.requestTimeoutMs,
+    },
     // Ceph RGW 16 and older S3-compatible stores reject the SDK's default trailing CRC checksums.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+  rememberResolvedCredentials(client);
   return new S3Storage(
     client,
     loc,
     opts.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL,
+    deadlines,
   );
+}
+
+/**
+ * Whatever the SDK's chain resolves (environment, shared credentials file, SSO, web identity,
+ * container/instance metadata) is remembered as a secret the moment it is resolved, so no output can
+ * show the secret key or session token, wherever they came from. The auth middleware reads
+ * `config.credentials` on every request, so wrapping it after construction is enough.
+ */
+function rememberResolvedCredentials(client: S3Client): void {
+  const config = client.config as { credentials: S3Client['config']['credentials'] };
+  const resolve = config.credentials;
+  config.credentials = async (...args: Parameters<typeof resolve>) => {
+    const identity = await resolve(...args);
+    rememberSecret(identity.secretAccessKey);
+    rememberSecret(identity.sessionToken);
+    return identity;
+  };
 }
 
 export class S3Storage implements Storage {
@@ -83,6 +146,7 @@ export class S3Storage implements Storage {
     private readonly client: S3Client,
     private readonly loc: S3Location,
     private readonly endpoint: string | undefined,
+    private readonly deadlines: S3Deadlines = S3_TIMEOUT_DEFAULTS,
   ) {
     this.location = `s3://${loc.bucket}${loc.prefix ? `/${loc.prefix}` : ''}`;
     // Runs once per HTTP attempt (below the SDK's retry loop), so retries are counted too.
@@ -106,7 +170,9 @@ export class S3Storage implements Storage {
   }
 
   private fail(op: string, key: string, err: unknown): never {
-    throw new PipelineError(`${op} ${this.describe(key)} failed: ${describeS3Failure(err, this.endpoint)}`);
+    throw new PipelineError(
+      `${op} ${this.describe(key)} failed: ${describeS3Failure(err, this.endpoint, this.deadlines)}`,
+    );
   }
 
   async get(key: string): Promise<StoredObject | null> {

@@ -22,6 +22,14 @@ export interface TokenServer {
   issuer: string;
   certFile: string;
   requests: TokenRequestLog[];
+  /** Every token issued, to check that none is ever printed. */
+  issued: string[];
+  /**
+   * When set, every request is answered 500 with a plain-text body echoing what the client sent: the
+   * Authorization header, the decoded user and password, the query and the request body (a refresh
+   * token), the way careless token services do.
+   */
+  echoCredentials: boolean;
   stop(): Promise<void>;
 }
 
@@ -70,11 +78,23 @@ export async function startTokenServer(dir: string, users: Record<string, string
   const service = 'vineyard-test-registry';
   const issuer = 'vineyard-test-issuer';
   const requests: TokenRequestLog[] = [];
-  const server: Server = createServer((req, res) => {
+  const issued: string[] = [];
+  const state = { echoCredentials: false };
+  const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const [user, password] = basic ? Buffer.from(basic, 'base64').toString('utf8').split(/:(.*)/s) : [];
     requests.push({ service: url.searchParams.get('service'), scope: url.searchParams.get('scope'), user });
+    if (state.echoCredentials) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      res.writeHead(500, { 'Content-Type': 'text/plain' });
+      res.end(
+        `password=${password} authorization=${req.headers.authorization} ` +
+          `body=${Buffer.concat(chunks).toString('utf8')} query=${url.search} user=${user}`,
+      );
+      return;
+    }
     if (user === undefined || users[user] !== password) {
       res.writeHead(401, { 'Content-Type': 'application/json' }).end('{"details":"bad credentials"}');
       return;
@@ -93,8 +113,10 @@ export async function startTokenServer(dir: string, users: Record<string, string
     };
     const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
     const signature = sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
+    const token = `${input}.${b64url(signature)}`;
+    issued.push(token);
     res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify({ token: `${input}.${b64url(signature)}`, expires_in: 300 }));
+    res.end(JSON.stringify({ token, expires_in: 300 }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -104,6 +126,13 @@ export async function startTokenServer(dir: string, users: Record<string, string
     issuer,
     certFile,
     requests,
+    issued,
+    get echoCredentials() {
+      return state.echoCredentials;
+    },
+    set echoCredentials(on: boolean) {
+      state.echoCredentials = on;
+    },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

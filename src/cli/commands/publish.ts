@@ -2,6 +2,7 @@
 import { type Command, Option } from 'commander';
 import { publish } from '../../stages/publish/publish.ts';
 import { DEFAULT_TARGET } from '../../targets/registry.ts';
+import { checkS3Endpoint } from '../../targets/s3-endpoint.ts';
 import { formatPublishSummary } from '../../targets/summary.ts';
 
 interface PublishFlags {
@@ -29,6 +30,9 @@ S3 credentials, region and endpoint come from the AWS SDK's standard chain: AWS_
 AWS_SECRET_ACCESS_KEY, AWS_PROFILE, AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE, AWS_REGION,
 AWS_ENDPOINT_URL_S3. Credentials are never printed.
 
+S3 deadlines, per HTTP attempt (at most 3 attempts): connect 10 s, response 30 s. Override them in seconds with
+VINEYARD_CHARTS_S3_CONNECT_TIMEOUT / VINEYARD_CHARTS_S3_REQUEST_TIMEOUT (meant for tests and slow links).
+
 Exit codes: 0 published (or nothing to do), 1 refused or failed, 2 usage error.
 
 Examples:
@@ -53,7 +57,11 @@ export function register(program: Command): void {
       DEFAULT_TARGET,
     )
     .option('--plain-http', 'oci:// only: talk HTTP instead of HTTPS to the registry (local registries)')
-    .option('--endpoint <url>', 'S3 endpoint for S3-compatible stores (default: AWS_ENDPOINT_URL_S3 or AWS)')
+    .option(
+      '--endpoint <url>',
+      'S3 endpoint for S3-compatible stores (default: AWS_ENDPOINT_URL_S3 or AWS)',
+      (v: string) => checkS3Endpoint(v),
+    )
     .option('--path-style', 'path-style S3 addressing (MinIO, Ceph RGW, most S3-compatible stores)')
     .option('--region <region>', 'S3 region (default: AWS_REGION or the profile, else us-east-1)')
     .option('--base-url <url>', 'absolute base URL for chart URLs in the index (default: relative URLs)')

@@ -15,7 +15,11 @@ export function register(program: Command): void {
     .summary('serve a chart repository directory on http://127.0.0.1 for helm')
     .description(
       'Serve a chart repository directory (index.yaml and the .tgz it lists) over plain HTTP on 127.0.0.1,\n' +
-        'so that `helm repo add` works with no cloud account. Runs until interrupted (Ctrl-C).',
+        'so that `helm repo add` works with no cloud account. Runs until interrupted (Ctrl-C).\n\n' +
+        'Serves only index.yaml, artifacthub-repo.yml, *.tgz and *.tgz.prov that are regular files inside DIR:\n' +
+        'never hidden files, and never through a symbolic link (a link, or a linked directory, is a 404).\n' +
+        'Against DNS rebinding, requests whose Host header is not 127.0.0.1, localhost or [::1] (any port) are\n' +
+        'refused with 421 Misdirected Request: use one of those names in `helm repo add`.',
     )
     .argument('[dir]', 'repository directory', DEFAULT_REPO_DIR)
     .option('--port <n>', `TCP port on 127.0.0.1 (0 picks a free one)`, String(DEFAULT_PORT))

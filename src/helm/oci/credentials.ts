@@ -3,11 +3,16 @@
  * with an environment override for CI. Credential helpers (`credsStore`, `credHelpers`) are not run:
  * they execute arbitrary programs; `docker login` / `helm registry login` with a file store, or the
  * environment variables, cover CI.
+ *
+ * Every secret read here (passwords, docker's base64 `auth`, identity and registry tokens, of every
+ * entry in the files read, not only the one used) is registered with `rememberSecret` as it is read,
+ * so that no output can show it, even a registry or token service echoing it in an error body.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { InputError } from '../../errors.ts';
+import { rememberSecret } from '../../targets/redact.ts';
 
 export interface Credential {
   username?: string;
@@ -47,6 +52,28 @@ interface AuthEntry {
   registrytoken?: unknown;
 }
 
+/** Registers every secret an auths entry holds, whether or not it is the one used. */
+function rememberEntrySecrets(entry: AuthEntry): void {
+  if (entry === null || typeof entry !== 'object') return;
+  for (const value of [entry.auth, entry.password, entry.identitytoken, entry.registrytoken]) {
+    if (typeof value === 'string') rememberSecret(value);
+  }
+  if (typeof entry.auth === 'string') {
+    const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon !== -1) rememberBasic(decoded.slice(0, colon), decoded.slice(colon + 1));
+  }
+  if (typeof entry.username === 'string' && typeof entry.password === 'string') {
+    rememberBasic(entry.username, entry.password);
+  }
+}
+
+/** A password and the `user:password` base64 it travels in (an `Authorization: Basic` header). */
+function rememberBasic(username: string, password: string): void {
+  rememberSecret(password);
+  if (password.length > 0) rememberSecret(Buffer.from(`${username}:${password}`).toString('base64'));
+}
+
 function entryToCredential(file: string, key: string, entry: AuthEntry): Credential | undefined {
   const where = `auths["${key}"]`;
   const source = `${file} (${where})`;
@@ -68,12 +95,21 @@ function entryToCredential(file: string, key: string, entry: AuthEntry): Credent
   return out.username !== undefined || out.identityToken || out.registryToken ? out : undefined;
 }
 
+/**
+ * V8's JSON.parse message quotes the text around the error (`Unexpected token 'x', "…" is not valid
+ * JSON`): in a registry config that text is a password. Keep the message, drop the quotation.
+ */
+function jsonSyntaxError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/,\s*".*$/s, '').replace(/"/g, '') || 'not valid JSON';
+}
+
 function readAuths(file: string): Record<string, AuthEntry> {
   let doc: unknown;
   try {
     doc = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new InputError(file, '', `expected a JSON registry config (${(err as Error).message})`);
+    throw new InputError(file, '', `expected a JSON registry config (${jsonSyntaxError(err)})`);
   }
   if (doc === null || typeof doc !== 'object') throw new InputError(file, '', 'expected a JSON object');
   const auths = (doc as { auths?: unknown }).auths;
@@ -81,6 +117,7 @@ function readAuths(file: string): Record<string, AuthEntry> {
   if (auths === null || typeof auths !== 'object' || Array.isArray(auths)) {
     throw new InputError(file, 'auths', 'expected an object keyed by registry host');
   }
+  for (const entry of Object.values(auths)) rememberEntrySecrets(entry as AuthEntry);
   return auths as Record<string, AuthEntry>;
 }
 
@@ -91,6 +128,7 @@ export function findCredential(
 ): Credential | undefined {
   const user = env[ENV_USERNAME];
   const password = env[ENV_PASSWORD];
+  if (password !== undefined) rememberBasic(user ?? '', password);
   if (user !== undefined && password !== undefined && user !== '') {
     return { username: user, password, source: `environment (${ENV_USERNAME}/${ENV_PASSWORD})` };
   }

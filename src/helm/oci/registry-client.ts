@@ -2,8 +2,11 @@
  * The few distribution-spec (OCI registry) calls a chart push needs, over Node's fetch, with the
  * registry auth flows: anonymous, Basic, and the Bearer token challenge (`WWW-Authenticate: Bearer
  * realm=…,service=…,scope=…`, token fetched with Basic credentials or an OAuth2 refresh token).
+ * Every credential sent and every token received is remembered as a secret (src/targets/redact.ts),
+ * and a server's error text is masked before it is cut short, so no part of a secret it echoes leaks.
  */
 import { PipelineError } from '../../errors.ts';
+import { redactSecrets, rememberSecret } from '../../targets/redact.ts';
 import type { Credential } from './credentials.ts';
 import { type Blob, OCI_MANIFEST_MEDIA_TYPE, sha256Digest } from './manifest.ts';
 
@@ -44,8 +47,18 @@ export function parseChallenge(header: string): Challenge {
   return { scheme, params };
 }
 
+/** A Basic authorization header value; its base64 is remembered as a secret. */
+function basicAuthorization(cred: Credential): string {
+  const password = cred.password ?? '';
+  rememberSecret(password);
+  const encoded = Buffer.from(`${cred.username}:${password}`).toString('base64');
+  rememberSecret(encoded);
+  return `Basic ${encoded}`;
+}
+
 async function registryErrorText(res: Response): Promise<string> {
-  const text = await res.text().catch(() => '');
+  // masked before parsing and truncation: a cut could leave a secret's prefix that no longer matches
+  const text = redactSecrets(await res.text().catch(() => ''));
   try {
     const errors = (JSON.parse(text) as { errors?: { code?: string; message?: string }[] }).errors ?? [];
     if (errors.length > 0) return errors.map((e) => `${e.code ?? ''} ${e.message ?? ''}`.trim()).join('; ');
@@ -125,14 +138,17 @@ export class RegistryClient {
     const cred = this.opts.credential;
     if (challenge.scheme === 'basic') {
       if (cred?.username === undefined) throw this.noCredentials();
-      return `Basic ${Buffer.from(`${cred.username}:${cred.password ?? ''}`).toString('base64')}`;
+      return basicAuthorization(cred);
     }
     if (challenge.scheme !== 'bearer' || !challenge.params.realm) {
       throw new PipelineError(
         `OCI registry ${this.opts.registry} asked for unsupported authentication "${challenge.scheme || '(none)'}"`,
       );
     }
-    if (cred?.registryToken) return `Bearer ${cred.registryToken}`;
+    if (cred?.registryToken) {
+      rememberSecret(cred.registryToken);
+      return `Bearer ${cred.registryToken}`;
+    }
     return `Bearer ${await this.fetchToken(challenge.params, cred)}`;
   }
 
@@ -145,6 +161,7 @@ export class RegistryClient {
     const signal = AbortSignal.timeout(this.opts.timeoutMs ?? 60_000);
     try {
       if (cred?.identityToken) {
+        rememberSecret(cred.identityToken);
         query.set('grant_type', 'refresh_token');
         query.set('refresh_token', cred.identityToken);
         query.set('client_id', 'vineyard-charts');
@@ -158,7 +175,7 @@ export class RegistryClient {
         for (const [k, v] of query) realm.searchParams.set(k, v);
         const headers: Record<string, string> = {};
         if (cred?.username !== undefined) {
-          headers.Authorization = `Basic ${Buffer.from(`${cred.username}:${cred.password ?? ''}`).toString('base64')}`;
+          headers.Authorization = basicAuthorization(cred);
         }
         res = await fetch(realm, { headers, signal });
       }
@@ -178,11 +195,19 @@ export class RegistryClient {
         `token service ${realm.origin} answered ${res.status}: ${await registryErrorText(res)}`,
       );
     }
-    const doc = (await res.json().catch(() => ({}))) as { token?: unknown; access_token?: unknown };
+    const doc = (await res.json().catch(() => ({}))) as {
+      token?: unknown;
+      access_token?: unknown;
+      refresh_token?: unknown;
+    };
     const token = typeof doc.token === 'string' ? doc.token : doc.access_token;
+    // Both are credentials from now on: a registry that echoes the Authorization header must not print them.
+    if (typeof doc.access_token === 'string') rememberSecret(doc.access_token);
+    if (typeof doc.refresh_token === 'string') rememberSecret(doc.refresh_token);
     if (typeof token !== 'string' || token === '') {
       throw new PipelineError(`token service ${realm.origin} returned no token`);
     }
+    rememberSecret(token);
     return token;
   }
 
