@@ -1,13 +1,19 @@
 /** `vineyard-charts package`: CLI wiring only; the work is in src/stages/package and src/helm/provenance.ts. */
 import path from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { addSigningFlags, type SigningFlags, signingMaterial } from '../flags.ts';
 
 interface PackageFlags extends SigningFlags {
-  out: string;
+  destination: string;
+  /** -o/--out: the old name of -d/--destination, kept as a synonym. */
+  out?: string;
 }
 
 async function runPackage(dirs: string[], flags: PackageFlags): Promise<void> {
+  const out = flags.out ?? flags.destination;
+  const { checkOutputDir, ensureOutputDir } = await import('../../util/output-dir.ts');
+  const what = 'expected a directory for the packages (-d/--destination)';
+  await checkOutputDir(out, what);
   const signing = await signingMaterial(flags);
   const { archiveFileName, buildChartArchive, signArchive } = await import('../../stages/package/package.ts');
   const { writeFileAtomic } = await import('../../util/atomic-write.ts');
@@ -17,7 +23,7 @@ async function runPackage(dirs: string[], flags: PackageFlags): Promise<void> {
   const outputs: { file: string; data: Buffer | string; digest?: string }[] = [];
   for (const dir of dirs) {
     const { bytes, metadata } = await buildChartArchive(dir);
-    const file = path.join(flags.out, archiveFileName(metadata));
+    const file = path.join(out, archiveFileName(metadata));
     outputs.push({ file, data: bytes, digest: sha256Hex(bytes) });
     if (signing && flags.keyring) {
       const prov = await signArchive(bytes, path.basename(file), metadata, {
@@ -29,11 +35,10 @@ async function runPackage(dirs: string[], flags: PackageFlags): Promise<void> {
       outputs.push({ file: `${file}.prov`, data: prov });
     }
   }
-  const { mkdir } = await import('node:fs/promises');
-  await mkdir(flags.out, { recursive: true });
-  for (const out of outputs) {
-    await writeFileAtomic(out.file, out.data);
-    process.stdout.write(out.digest ? `${out.file}  sha256:${out.digest}\n` : `${out.file}\n`);
+  await ensureOutputDir(out, what);
+  for (const o of outputs) {
+    await writeFileAtomic(o.file, o.data);
+    process.stdout.write(o.digest ? `${o.file}  sha256:${o.digest}\n` : `${o.file}\n`);
   }
 }
 
@@ -42,7 +47,7 @@ export function register(program: Command): void {
     .command('package')
     .summary('package chart directories into reproducible .tgz archives (optionally signed)')
     .description(
-      'Package each CHART_DIR into <out>/<name>-<version>.tgz, the layout helm expects (Chart.yaml first,\n' +
+      'Package each CHART_DIR into <destination>/<name>-<version>.tgz, the layout helm expects (Chart.yaml first,\n' +
         '.helmignore honoured, regular files only, mode 0644, uid/gid 0).\n\n' +
         'The archive is reproducible: file times come from $SOURCE_DATE_EPOCH, else the last git commit\n' +
         'touching the chart directory, else 2000-01-01; the gzip header is fixed. The same sources give\n' +
@@ -51,13 +56,14 @@ export function register(program: Command): void {
         '`helm verify` accepts.',
     )
     .argument('[CHART_DIR...]', 'chart directories to package', ['charts-out/vineyard'])
-    .option('-o, --out <DIR>', 'output directory', 'charts-out/packages');
+    .option('-d, --destination <DIR>', 'output directory (helm package -d)', 'charts-out/packages')
+    .addOption(new Option('-o, --out <DIR>', 'synonym of -d/--destination').hideHelp());
   addSigningFlags(cmd)
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  vineyard-charts package                                  # charts-out/vineyard -> charts-out/packages\n' +
-        '  SOURCE_DATE_EPOCH=1700000000 vineyard-charts package ./mychart --out dist\n' +
+        '  SOURCE_DATE_EPOCH=1700000000 vineyard-charts package ./mychart -d dist\n' +
         '  vineyard-charts package ./mychart --sign --key "Release Bot" --keyring secring.gpg',
     )
     .action((dirs: string[], flags: PackageFlags) => runPackage(dirs, flags));

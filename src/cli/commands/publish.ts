@@ -79,6 +79,8 @@ export function register(program: Command): void {
     .option('--json', 'print a JSON summary on stdout (progress still goes to stderr)')
     .addHelpText('after', HELP_AFTER)
     .action(async (files: string[], flags: PublishFlags) => {
+      const { checkFileTargets } = await import('../targets.ts');
+      await checkFileTargets([flags.to]);
       // Errors, progress and the summary are already redacted by the target seam (src/targets/redact.ts).
       const summary = await publish(files, {
         to: flags.to,

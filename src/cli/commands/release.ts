@@ -65,6 +65,15 @@ async function runRelease(flags: ReleaseFlags): Promise<void> {
   const localRepo = path.join(outRoot, 'repo');
   const targets = flags.to ?? (flags.local ? [`file://${localRepo}`] : []);
   if (targets.length === 0) throw new UsageError('release: name a target with --to URL, or use --local');
+  // Paths that cannot be written fail here, in one line, before anything is rendered or published.
+  const { checkFileTargets } = await import('../targets.ts');
+  await checkFileTargets(targets);
+  const { checkSources } = await import('./render.ts');
+  await checkSources(flags.src);
+  if (!flags.dryRun) {
+    const { checkOutputDir } = await import('../../util/output-dir.ts');
+    await checkOutputDir(outRoot, 'expected a directory for the build output (--out)');
+  }
   const { release } = await import('../../stages/release/release.ts');
   const summary = await release({
     srcRoot: path.resolve(flags.src),
