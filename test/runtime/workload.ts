@@ -8,9 +8,16 @@ import { repoRoot } from './harness/runtime.ts';
 
 const CLIENT_CONFIGMAP = 'vrt-client';
 
-/** The DaemonSet's socket directory: the volume mounted at the directory of vineyardd's --socket. */
-export function socketVolume(cluster: Cluster): { volume: Obj; dir: string; socket: string } {
-  const ds = cluster.doc('DaemonSet');
+/**
+ * The DaemonSet's socket directory: the volume mounted at the directory of vineyardd's --socket, and that
+ * mount (its subPathExpr, in persistentVolumeClaim mode). `daemonSet` picks one release's DaemonSet when
+ * the cluster runs several.
+ */
+export function socketVolume(
+  cluster: Cluster,
+  daemonSet?: string,
+): { volume: Obj; mount: Obj; dir: string; socket: string } {
+  const ds = cluster.doc('DaemonSet', daemonSet);
   const container = (ds.spec.template.spec.containers as Obj[]).find((c) => c.name === 'vineyardd') as Obj;
   const argv = [...(container.command ?? []), ...(container.args ?? [])] as string[];
   const socket = argv.find((a) => a.startsWith('--socket='))?.slice('--socket='.length);
@@ -19,7 +26,7 @@ export function socketVolume(cluster: Cluster): { volume: Obj; dir: string; sock
   const mount = (container.volumeMounts as Obj[]).find((m) => m.mountPath === dir);
   if (!mount) throw new Error(`no volume is mounted at ${dir} in the vineyardd container`);
   const volume = (ds.spec.template.spec.volumes as Obj[]).find((v) => v.name === mount.name) as Obj;
-  return { volume, dir, socket };
+  return { volume, mount, dir, socket };
 }
 
 /** Runs `client.py <args>` in a worker pod on `node`; returns the parsed last JSON line (or throws with logs). */
@@ -28,13 +35,14 @@ export async function runClient(
   node: string,
   args: string[],
   timeoutMs = 60_000,
+  options: { daemonSet?: string } = {},
 ): Promise<{ result: PodRunResult; json: Obj }> {
   if (!cluster.configMaps.has(CLIENT_CONFIGMAP)) {
     cluster.configMaps.set(CLIENT_CONFIGMAP, {
       'client.py': fs.readFileSync(path.join(repoRoot, 'test/runtime/py/client.py'), 'utf8'),
     });
   }
-  const { volume, dir, socket } = socketVolume(cluster);
+  const { volume, mount, dir, socket } = socketVolume(cluster, options.daemonSet);
   const pod: Obj = {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -49,10 +57,17 @@ export async function runClient(
           env: [
             { name: 'VINEYARD_IPC_SOCKET', value: socket },
             { name: 'MY_NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+            // the chart's NOTES: a worker mounts a socket claim with subPathExpr: $(VINEYARD_NODE_NAME)
+            { name: 'VINEYARD_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
           ],
           volumeMounts: [
             { name: 'scripts', mountPath: '/scripts', readOnly: true },
-            { name: 'vineyard-socket', mountPath: dir },
+            {
+              name: 'vineyard-socket',
+              mountPath: dir,
+              ...(mount.subPathExpr ? { subPathExpr: mount.subPathExpr } : {}),
+              ...(mount.subPath ? { subPath: mount.subPath } : {}),
+            },
           ],
         },
       ],
@@ -63,7 +78,18 @@ export async function runClient(
     },
   };
   const result = await cluster.runPod(pod, node, timeoutMs);
-  const lines = result.logs
+  const json = lastJson(result.logs);
+  if (result.exitCode !== 0 || !json) {
+    throw new Error(
+      `client.py ${args.join(' ')} on ${node} ${result.timedOut ? 'timed out' : `exited ${result.exitCode}`}:\n${tail(result.logs, 40)}`,
+    );
+  }
+  return { result, json };
+}
+
+/** The last line of `text` that parses as a JSON object (client.py prints one per command). */
+export function lastJson(text: string): Obj | undefined {
+  const lines = text
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => {
@@ -74,12 +100,66 @@ export async function runClient(
       }
     })
     .filter((j): j is Obj => j !== undefined);
-  if (result.exitCode !== 0 || lines.length === 0) {
-    throw new Error(
-      `client.py ${args.join(' ')} on ${node} ${result.timedOut ? 'timed out' : `exited ${result.exitCode}`}:\n${tail(result.logs, 40)}`,
-    );
+  return lines[lines.length - 1];
+}
+
+/** The ConfigMap holding client.py, as a document to start a cluster with (for extraContainers). */
+export function clientConfigMap(): Obj {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: CLIENT_CONFIGMAP },
+    data: { 'client.py': fs.readFileSync(path.join(repoRoot, 'test/runtime/py/client.py'), 'utf8') },
+  };
+}
+export { CLIENT_CONFIGMAP };
+
+/**
+ * A request to etcd's v3 JSON gateway (etcd 3.4 serves it at /v3/), from the cluster network.
+ * `base` is `http://<ip or service>:2379`.
+ */
+export async function etcdGateway(cluster: Cluster, base: string, api: string, body: Obj = {}): Promise<Obj> {
+  const res = await cluster.http(`${base}/v3/${api}`, { method: 'POST', body: JSON.stringify(body) });
+  if (res.status !== 200) throw new Error(`etcd ${base}/v3/${api}: ${res.status} ${res.error ?? res.body}`);
+  return JSON.parse(res.body);
+}
+
+/** Every key and value under `prefix` ('' = all) of an etcd, read through its gateway. */
+export async function etcdKeys(cluster: Cluster, base: string, prefix = ''): Promise<Map<string, string>> {
+  const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
+  const key = prefix || '\0';
+  const end = prefix ? Buffer.from(prefix) : Buffer.from('\0');
+  if (prefix) end[end.length - 1]++;
+  const json = await etcdGateway(cluster, base, 'kv/range', { key: b64(key), range_end: b64(end) });
+  return new Map(
+    ((json.kvs ?? []) as Obj[]).map((kv) => [
+      Buffer.from(kv.key, 'base64').toString(),
+      Buffer.from(kv.value ?? '', 'base64').toString(),
+    ]),
+  );
+}
+
+/** vineyardd instances registered under an etcd: id -> { nodename, rpc_endpoint, ... } (JSON values unquoted). */
+export async function registeredInstances(
+  cluster: Cluster,
+  base: string,
+): Promise<Map<string, Record<string, string>>> {
+  const instances = new Map<string, Record<string, string>>();
+  for (const [key, value] of await etcdKeys(cluster, base)) {
+    const m = /\/instances\/(i\d+)\/([a-z_]+)$/.exec(key);
+    if (!m) continue;
+    const entry = instances.get(m[1]) ?? {};
+    let v = value;
+    try {
+      const parsed = JSON.parse(value);
+      if (typeof parsed === 'string') v = parsed;
+    } catch {
+      // raw
+    }
+    entry[m[2]] = v;
+    instances.set(m[1], entry);
   }
-  return { result, json: lines[lines.length - 1] };
+  return instances;
 }
 
 export function tail(text: string, lines: number): string {

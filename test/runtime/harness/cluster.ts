@@ -88,6 +88,17 @@ interface Service {
   publishNotReady: boolean;
 }
 
+export interface StartOptions {
+  nodes?: number;
+  namespace?: string;
+  clusterDomain?: string;
+  /**
+   * Containers for which this returns true are created held (not started, like a pod stuck in
+   * ContainerCreating) until `pod.resume()`: e.g. an etcd that is down when vineyardd starts.
+   */
+  holdAtStart?: (pod: Pod, container: Obj) => boolean;
+}
+
 export interface ContainerStatus {
   name: string;
   running: boolean;
@@ -136,14 +147,22 @@ export class Cluster {
   private dnsSync: Promise<void> = Promise.resolve();
   private readonly netnsNames = new Set<string>();
   private readonly controllers: (() => Promise<void>)[] = [];
+  /** How each controller-owned pod is created again (StatefulSet: same name and claims). */
+  private readonly recreators = new Map<string, () => Promise<Pod>>();
+  readonly holdAtStart?: (pod: Pod, container: Obj) => boolean;
+  /** Names of pods recreated by recreatePod(): holdAtStart applies to the first incarnation only. */
+  readonly recreated = new Set<string>();
 
   private constructor(
     readonly docs: Obj[],
     readonly runtime: Runtime,
     readonly namespace: string,
-    options: { clusterDomain?: string },
+    options: StartOptions,
   ) {
-    this.id = randomBytes(2).toString('hex');
+    // parallel test files each run their own cluster: ids must not collide with a live run's
+    do this.id = randomBytes(2).toString('hex');
+    while (fs.existsSync(`/dev/shm/${PREFIX}-${this.id}`));
+    this.holdAtStart = options.holdAtStart;
     this.root = `/dev/shm/${PREFIX}-${this.id}`;
     this.bridge = `${PREFIX}${this.id}br`;
     this.infraNetns = `${PREFIX}${this.id}-infra`;
@@ -152,11 +171,7 @@ export class Cluster {
   }
 
   /** Sets up `nodes` simulated nodes and starts every workload in `docs`. */
-  static async start(
-    docs: Obj[],
-    runtime: Runtime,
-    options: { nodes?: number; namespace?: string; clusterDomain?: string } = {},
-  ): Promise<Cluster> {
+  static async start(docs: Obj[], runtime: Runtime, options: StartOptions = {}): Promise<Cluster> {
     await cleanupStale();
     const cluster = new Cluster(docs, runtime, options.namespace ?? 'vineyard', options);
     liveClusters.add(cluster);
@@ -179,9 +194,13 @@ export class Cluster {
   // ---------------------------------------------------------------- network
 
   private async setup(nodeCount: number): Promise<void> {
+    // the run directory appears with its owner file already in it (rename is atomic): a concurrent
+    // cleanupStale() in another test process never takes a run being set up for an abandoned one
+    const staging = fs.mkdtempSync(`/dev/shm/.${PREFIX}-${this.id}-`);
+    fs.writeFileSync(path.join(staging, 'owner'), String(process.pid));
+    fs.chmodSync(staging, 0o755);
+    fs.renameSync(staging, this.root);
     fs.mkdirSync(path.join(this.root, 'images'), { recursive: true, mode: 0o755 });
-    fs.chmodSync(this.root, 0o755);
-    fs.writeFileSync(path.join(this.root, 'owner'), String(process.pid));
     fs.writeFileSync(this.pythonWrapper, `#!/bin/sh\nexec ${q(this.runtime.python)} "$@"\n`, { mode: 0o755 });
     await must('ip', ['link', 'add', this.bridge, 'type', 'bridge']);
     await must('ip', ['link', 'set', this.bridge, 'up']);
@@ -275,6 +294,13 @@ export class Cluster {
     );
   }
 
+  /** Whether a TCP connection from the cluster network to host:port (IP or Service name) succeeds. */
+  async tcp(host: string, port: number, timeoutMs = 2000): Promise<{ ok: boolean; detail: string }> {
+    const ip = this.resolve(host)[0] ?? host;
+    const r = await this.infraCall({ op: 'tcp', host: ip, port, timeoutMs }, timeoutMs);
+    return { ok: r.ok === true, detail: String(r.detail) };
+  }
+
   // ---------------------------------------------------------------- workloads
 
   private async apply(): Promise<void> {
@@ -323,8 +349,14 @@ export class Cluster {
       for (const node of this.nodes) {
         if (!Object.entries(nodeSelector).every(([k, v]) => node.labels[k] === v)) continue;
         const suffix = hashName(`${doc.metadata.name}/${node.name}`, 5);
-        const pod = this.createPod(`${doc.metadata.name}-${suffix}`, template, node, 'DaemonSet', {});
-        await pod.start();
+        const podName = `${doc.metadata.name}-${suffix}`;
+        const create = async () => {
+          const pod = this.createPod(podName, template, node, 'DaemonSet', {});
+          await pod.start();
+          return pod;
+        };
+        this.recreators.set(podName, create);
+        await create();
       }
     };
   }
@@ -356,6 +388,7 @@ export class Cluster {
         await pod.start();
         return pod;
       };
+      for (let i = 0; i < replicas; i++) this.recreators.set(`${name}-${i}`, () => start(i));
       if (!ordered) {
         await Promise.all(Array.from({ length: replicas }, (_, i) => start(i)));
         return;
@@ -385,6 +418,23 @@ export class Cluster {
     const pod = new Pod(this, name, template, node, owner, ip, extra);
     this.pods.set(name, pod);
     return pod;
+  }
+
+  /**
+   * Deletes a controller-owned pod and lets its controller create it again, as after `kubectl delete
+   * pod` or a node drain: a new pod (new uid, IP, emptyDirs, container filesystems) with the same name,
+   * node and — for a StatefulSet — the same claims. Resolves once the new pod's containers are started.
+   */
+  async recreatePod(name: string, graceMs = MAX_GRACE_MS): Promise<Pod> {
+    const old = this.pods.get(name);
+    const create = this.recreators.get(name);
+    if (!old || !create) throw new Error(`pod ${name} is not owned by a DaemonSet or StatefulSet here`);
+    await old.delete(graceMs);
+    await old.release();
+    this.pods.delete(name);
+    this.recreated.add(name);
+    this.log(`pod ${name} deleted; its controller creates it again`);
+    return create();
   }
 
   // ---------------------------------------------------------------- DNS and Services
@@ -629,6 +679,8 @@ class Pod {
     this.spec = template.spec;
     this.netns = `${PREFIX}${cluster.id}-${name}`.slice(0, 60);
     this.dir = path.join(cluster.root, 'pods', name);
+    // a recreated pod starts afresh (emptyDirs, logs); the earlier incarnation's files stay for diagnostics
+    for (let n = 1; fs.existsSync(this.dir); n++) this.dir = path.join(cluster.root, 'pods', `${name}~${n}`);
     this.hostname = extra.hostname ?? template.spec?.hostname;
     this.subdomain = extra.subdomain ?? template.spec?.subdomain;
     this.claimDirs = extra.claimDirs ?? {};
@@ -670,7 +722,23 @@ class Pod {
     }
     this.cluster.markDnsDirty();
     await this.cluster.settled();
-    for (const c of this.containers) c.start();
+    for (const c of this.containers) {
+      if (!this.cluster.recreated.has(this.name) && this.cluster.holdAtStart?.(this, c.spec)) {
+        c.held = true;
+        c.waitingReason = 'held by the test';
+        this.cluster.log(`${this.name}/${c.spec.name} held at start`);
+      }
+      c.start();
+    }
+  }
+
+  /** After delete(): removes the pod's network namespace and hosts file so the name can be reused. */
+  async release(): Promise<void> {
+    if (!this.deleted) throw new Error(`pod ${this.name} must be deleted first`);
+    if (!this.netnsReady) return;
+    this.netnsReady = false;
+    await run('ip', ['netns', 'del', this.netns], { timeoutMs: 10_000 });
+    fs.rmSync(`/etc/netns/${this.netns}`, { recursive: true, force: true });
   }
 
   private prepareVolumes(): void {
@@ -778,6 +846,23 @@ class Pod {
 
   logs(): string {
     return this.containers.map((c) => c.logText()).join('');
+  }
+
+  /** The processes running in the pod's network namespace (pid, command name, argv), as `ps` in the pod. */
+  async processes(): Promise<{ pid: number; comm: string; argv: string[] }[]> {
+    if (!this.netnsReady) return [];
+    const r = await run('ip', ['netns', 'pids', this.netns], { timeoutMs: 5000 });
+    const out: { pid: number; comm: string; argv: string[] }[] = [];
+    for (const pid of r.stdout.split(/\s+/).filter(Boolean).map(Number)) {
+      try {
+        const comm = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+        const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+        out.push({ pid, comm, argv });
+      } catch {
+        // exited meanwhile
+      }
+    }
+    return out;
   }
 
   describe(): string {
@@ -889,7 +974,11 @@ class Container {
     const argv = containerArgv(this.spec, image, env);
     if (argv.length === 0) throw new ContainerConfigError('no command specified');
 
-    const ctr = path.join(this.cluster.root, 'ctr', `${pod.name}-${this.spec.name}-${this.restartCount}`);
+    const ctr = path.join(
+      this.cluster.root,
+      'ctr',
+      `${pod.name}-${pod.uid.slice(0, 8)}-${this.spec.name}-${this.restartCount}`,
+    );
     const rootfs = path.join(ctr, 'root');
     for (const d of ['upper', 'work', 'root'])
       fs.mkdirSync(path.join(ctr, d), { recursive: true, mode: 0o755 });
@@ -1318,6 +1407,17 @@ export async function cleanupStale(): Promise<void> {
       const m = re.exec(d);
       if (m) ids.add(m[1]);
     }
+  }
+  // staging directories of runs whose process died while creating them (Cluster.setup)
+  for (const d of fs.readdirSync('/dev/shm')) {
+    if (!d.startsWith(`.${PREFIX}-`)) continue;
+    let owner = 0;
+    try {
+      owner = Number(fs.readFileSync(`/dev/shm/${d}/owner`, 'utf8'));
+    } catch {
+      // not written yet, or gone
+    }
+    if (owner && !alive(owner)) fs.rmSync(`/dev/shm/${d}`, { recursive: true, force: true });
   }
   for (const id of ids) {
     let owner = 0;

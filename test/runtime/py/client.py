@@ -5,10 +5,20 @@ Every subcommand prints one JSON object on its last stdout line.
   get-rpc HOST PORT ID          connect over RPC and get the object (its blobs may live on another instance)
   cluster-info HOST PORT        the instances vineyardd reports (client.meta) over RPC
   reach ENDPOINT...             resolve each host:port and connect to it as a vineyard RPC client
+  put-get-ipc [--wait S] [--sleep]
+                                put and get back a numpy array over IPC (waiting up to S s for the socket),
+                                then, with --sleep, stay up (a workload container in the vineyardd pod)
+  blobs SIZE...                 one IPC connection: create a blob of each size (bytes; "delete" drops the
+                                blobs created so far); the outcome of each, and memory usage/limit after it
+  put-many COUNT MIB            COUNT arrays of MIB MiB, each put and persisted over its own IPC connection
+                                (closed after the put, so the object is no longer in use), then read back
 """
 import json
+import os
+import signal
 import socket
 import sys
+import time
 
 import numpy as np
 import vineyard
@@ -61,6 +71,96 @@ def reach(*endpoints):
     out(results=results)
 
 
+def connect_ipc(wait):
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return vineyard.connect()
+        except Exception:  # noqa: BLE001 - vineyardd not up yet
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.5)
+
+
+def put_get_ipc(*args):
+    wait = float(args[args.index("--wait") + 1]) if "--wait" in args else 0
+    client = connect_ipc(wait)
+    object_id = client.put(EXPECTED)
+    value = client.get(object_id)
+    out(
+        id=repr(object_id),
+        instance_id=client.instance_id,
+        socket=client.ipc_socket,
+        equal=bool(np.array_equal(value, EXPECTED)),
+        node=os.environ.get("VINEYARD_NODE_NAME"),
+        # which vineyardd answered: the RPC endpoint it registered (its pod's IP)
+        rpc_endpoint=client.meta[client.instance_id].get("rpc_endpoint"),
+    )
+    if "--sleep" in args:
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        while True:
+            time.sleep(3600)
+
+
+def error_text(error):
+    return f"{type(error).__name__}: {error}"[:400]
+
+
+def blobs(*sizes):
+    client = vineyard.connect()
+    created, results = [], []
+    for size in sizes:
+        entry = {"size": size}
+        try:
+            if size == "delete":
+                client.delete(created, force=True)
+                created = []
+            else:
+                created.append(client.create_blob(int(size)).seal(client).id)
+            entry["ok"] = True
+        except Exception as error:  # noqa: BLE001 - reported to the test
+            entry.update(ok=False, error=error_text(error))
+        status = client.status
+        entry.update(usage=status.memory_usage, limit=status.memory_limit)
+        results.append(entry)
+    out(instance_id=client.instance_id, results=results)
+
+
+def put_many(count, mib):
+    count, mib = int(count), int(mib)
+    puts, gets = [], []
+    for i in range(count):
+        client = vineyard.connect()
+        try:
+            object_id = client.put(np.full(mib * 2**20 // 8, i, dtype=np.int64))
+            client.persist(object_id)
+            puts.append({"ok": True, "id": repr(object_id), "usage": client.status.memory_usage})
+        except Exception as error:  # noqa: BLE001 - reported to the test
+            puts.append({"ok": False, "error": error_text(error), "usage": client.status.memory_usage})
+        client.close()
+    for i, put in enumerate(puts):
+        if not put["ok"]:
+            continue
+        client = vineyard.connect()
+        try:
+            value = client.get(vineyard.ObjectID(put["id"]))
+            gets.append({"i": i, "ok": True, "equal": bool((value == i).all()) and len(value) == mib * 2**17})
+            del value
+        except Exception as error:  # noqa: BLE001 - reported to the test
+            gets.append({"i": i, "ok": False, "error": error_text(error)})
+        gets[-1]["usage"] = client.status.memory_usage
+        client.close()
+    out(puts=puts, gets=gets, limit=vineyard.connect().status.memory_limit)
+
+
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
-    {"put-ipc": put_ipc, "get-rpc": get_rpc, "cluster-info": cluster_info, "reach": reach}[command](*args)
+    {
+        "put-ipc": put_ipc,
+        "get-rpc": get_rpc,
+        "cluster-info": cluster_info,
+        "reach": reach,
+        "put-get-ipc": put_get_ipc,
+        "blobs": blobs,
+        "put-many": put_many,
+    }[command](*args)
