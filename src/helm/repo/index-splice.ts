@@ -8,6 +8,9 @@
  * only laid out differently. Whenever something is outside what this path understands, or invalid, it
  * returns undefined and the caller runs the slow path, which decides and words every error.
  */
+
+import { CORE_SCHEMA, load } from 'js-yaml';
+import { bounded } from '../../util/tree-bounds.ts';
 import {
   type IndexEntry,
   type IndexFile,
@@ -16,7 +19,28 @@ import {
   validateIndex,
 } from './index-file.ts';
 import { DOUBLE_QUOTED, emitYaml, fastParseYaml, RESERVED, SAFE_KEY } from './index-yaml.ts';
-import { verbatimEntryCount } from './verbatim-chart.ts';
+import { fieldStats, verbatimEntryCount } from './verbatim-chart.ts';
+
+/**
+ * What the last spliceMerge did: which path, why not the fast one, and how each chart block went
+ * (copied as it is, or parsed and written again, by the fast reader or js-yaml). `index` prints it with
+ * VINEYARD_CHARTS_DEBUG=index; the tests hold helm-written indexes to the fast path with it.
+ */
+export const spliceStats = {
+  path: 'none' as 'none' | 'fast' | 'slow',
+  reason: '',
+  copiedBlocks: 0,
+  reparsedBlocks: 0,
+  jsYamlBlocks: 0,
+  decodedFields: 0,
+  jsYamlFields: 0,
+};
+
+function declined(reason: string): undefined {
+  spliceStats.path = 'slow';
+  spliceStats.reason = reason;
+  return undefined;
+}
 
 export interface SpliceResult {
   /** The new index.yaml, in pieces (copied blocks are views of the input, not copies). */
@@ -35,7 +59,7 @@ export interface SpliceResult {
  */
 const SCAN =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: detecting control characters is the point
-  /\n(?: {2}[^ -]|[^ ])|[\x00-\x09\x0b-\x1f\x7f\xc2\xe2\xef]/g;
+  /\n(?: {2}[^ \n-]|[^ \n])|[\x00-\x09\x0b-\x1f\x7f\xc2\xe2\xef]/g;
 const UNSAFE_SEQUENCE = /^(?:\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]|\xef(?:\xbb\xbf|\xbf[\xbe\xbf]))/;
 /** Scan window: small enough for strings to stay in V8's young generation (no page faults). */
 const WINDOW = 64 * 1024;
@@ -67,7 +91,7 @@ function chartKey(line: string): string | undefined {
  * Splits the `entries:` mapping starting at byte `from` into chart blocks and finds where it ends;
  * undefined if it is not helm's layout or holds a character the fast path refuses.
  */
-function chartBlocks(bytes: Buffer, from: number): { blocks: ChartBlock[]; to: number } | undefined {
+function chartBlocks(bytes: Buffer, from: number): { blocks: ChartBlock[]; to: number } | string {
   const blocks: ChartBlock[] = [];
   const names = new Set<string>();
   for (let pos = from - 1; pos < bytes.length - 1; ) {
@@ -79,28 +103,41 @@ function chartBlocks(bytes: Buffer, from: number): { blocks: ChartBlock[]; to: n
     SCAN.lastIndex = 0;
     for (let m = SCAN.exec(text); m; m = SCAN.exec(text)) {
       if (text.charCodeAt(m.index) !== 10) {
-        if (m[0] < '\x80' || UNSAFE_SEQUENCE.test(text.slice(m.index, m.index + 3))) return undefined;
+        if (m[0] < '\x80' || UNSAFE_SEQUENCE.test(text.slice(m.index, m.index + 3)))
+          return `a character YAML readers disagree on (tab, CR, control, NEL, LS/PS or BOM) at byte ${pos + m.index}`;
         continue;
       }
       const start = pos + m.index + 1;
       if (blocks.length > 0) blocks[blocks.length - 1].end = start;
-      if (text.charCodeAt(m.index + 1) !== 32) return blocks.length > 0 ? { blocks, to: start } : undefined;
-      if (blocks.length === 0 && start !== from) return undefined;
+      if (text.charCodeAt(m.index + 1) !== 32)
+        return blocks.length > 0 ? { blocks, to: start } : 'no chart under entries:';
+      if (blocks.length === 0 && start !== from) return "entries: not in helm's layout";
       const nl = bytes.indexOf(10, start);
       const name = chartKey(bytes.toString('latin1', start + 2, nl));
-      if (name === undefined || names.has(name)) return undefined;
+      if (name === undefined) return `a chart key the fast reader does not read, at byte ${start}`;
+      if (names.has(name)) return `chart ${JSON.stringify(name)} appears twice`;
       names.add(name);
       blocks.push({ name, start, body: nl + 1, end: bytes.length });
     }
     pos = end - 1;
   }
-  return blocks.length > 0 ? { blocks, to: bytes.length } : undefined;
+  return blocks.length > 0 ? { blocks, to: bytes.length } : 'no chart under entries:';
 }
 
 /** Parses and strictly validates one chart block with the fast reader, or undefined. */
 function parseBlock(bytes: Buffer, block: ChartBlock, file: string): IndexEntry[] | undefined {
-  const raw = fastParseYaml(ENTRIES_LINE + bytes.toString('utf8', block.start, block.end));
-  if (raw === undefined) return undefined;
+  const text = ENTRIES_LINE + bytes.toString('utf8', block.start, block.end);
+  let raw = fastParseYaml(text);
+  if (raw === undefined) {
+    // The block alone, by js-yaml (it is a whole subtree: its scalars cannot run past its lines, and a
+    // block cut inside a quoted scalar would hold its opening quote without the closing one, an error).
+    spliceStats.jsYamlBlocks++;
+    try {
+      raw = bounded(() => load(text, { schema: CORE_SCHEMA }));
+    } catch {
+      return undefined;
+    }
+  }
   try {
     const doc = { apiVersion: 'v1', generated: '1970-01-01T00:00:00Z', ...(raw as object) };
     return validateIndex(doc, file).entries[block.name];
@@ -132,13 +169,26 @@ export function spliceMerge(
   entries: IndexEntry[],
   generated: Date,
 ): SpliceResult | undefined {
+  Object.assign(spliceStats, {
+    path: 'none',
+    reason: '',
+    copiedBlocks: 0,
+    reparsedBlocks: 0,
+    jsYamlBlocks: 0,
+  });
+  const fields0 = { ...fieldStats };
   const head = bytes.toString('latin1', 0, Math.min(bytes.length, WINDOW));
-  if (bytes[bytes.length - 1] !== 10 || /^\s*\{/.test(head)) return undefined;
+  if (bytes[bytes.length - 1] !== 10) return declined('no final newline');
+  if (/^\s*\{/.test(head)) return declined('a JSON body');
   const from = head.startsWith(ENTRIES_LINE) ? 0 : bytes.indexOf(`\n${ENTRIES_LINE}`) + 1;
-  if (from === 0 && !head.startsWith(ENTRIES_LINE)) return undefined;
+  if (from === 0 && !head.startsWith(ENTRIES_LINE)) return declined('no `entries:` line');
   const found = chartBlocks(bytes, from + ENTRIES_LINE.length);
-  const top = found && parseTop(bytes, from, found.to, file);
-  if (!found || !top) return undefined;
+  if (typeof found === 'string') return declined(found);
+  const top = parseTop(bytes, from, found.to, file);
+  if (!top)
+    return declined(
+      'the lines outside entries: (apiVersion, generated, ...) are not read by the fast reader',
+    );
 
   const touched = new Set(entries.map((e) => e.name));
   const parsed: IndexFile = { ...top, entries: {} };
@@ -158,9 +208,17 @@ export function spliceMerge(
       continue;
     }
     const list = parseBlock(bytes, block, file);
-    if (!list) return undefined;
+    if (!list)
+      return declined(`chart ${JSON.stringify(block.name)}: invalid, or not read alike by js-yaml alone`);
+    if (!touched.has(block.name)) spliceStats.reparsedBlocks++;
     parsed.entries[block.name] = list;
   }
+  Object.assign(spliceStats, {
+    path: 'fast',
+    copiedBlocks: verbatim.size,
+    decodedFields: fieldStats.decoded - fields0.decoded,
+    jsYamlFields: fieldStats.jsYaml - fields0.jsYaml,
+  });
   const merged = mergeEntries(parsed, entries, { file, generated });
 
   const chunks: Buffer[] = [];

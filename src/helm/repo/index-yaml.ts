@@ -8,6 +8,8 @@
  * messages never depend on the fast path.
  */
 
+import { CORE_SCHEMA, load } from 'js-yaml';
+
 const NOT_HANDLED = Symbol('not handled by the fast path');
 
 /** Plain scalars that YAML 1.1 or 1.2 would read as something other than a string. */
@@ -53,6 +55,78 @@ export function isPlainString(s: string): boolean {
 }
 
 /**
+ * What a reader may take as a plain scalar in block context (wider than what we write): no leading
+ * indicator or space, no `: ` or ` #`, no trailing `:` or space. Whether it is a string is decided apart.
+ */
+const PLAIN_SYNTAX = /^(?![-?:,[\]{}#&*!|>'"%@`\s]|\.\.\.)(?!.*(?:: | #|[: ]$))/;
+/** Starts with a letter (ASCII or not): a string in YAML 1.2's core schema unless a RESERVED word. */
+const LETTER_START = /^[A-Za-z_\u00a0-\uffff]/;
+
+/**
+ * Whether a plain scalar (one line, or lines already folded) reads as that very string with js-yaml's
+ * core schema (the slow path's reader). The common shapes are decided by regular expressions; anything
+ * else, e.g. `1.x.x` or `+inf-ish`, by js-yaml itself, so the answer is exact by construction.
+ */
+export function isPlainStringRead(s: string): boolean {
+  if (isPlainString(s)) return true;
+  if (s === '' || !PLAIN_SYNTAX.test(s)) return false;
+  if (LETTER_START.test(s)) return !RESERVED.test(s);
+  try {
+    return load(s, { schema: CORE_SCHEMA }) === s;
+  } catch {
+    return false;
+  }
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = {
+  '0': '\0',
+  a: '\x07',
+  b: '\b',
+  t: '\t',
+  '\t': '\t',
+  n: '\n',
+  v: '\v',
+  f: '\f',
+  r: '\r',
+  e: '\x1b',
+  ' ': ' ',
+  '"': '"',
+  '/': '/',
+  '\\': '\\',
+  N: '\x85',
+  _: '\xa0',
+  L: '\u2028',
+  P: '\u2029',
+};
+const HEX_LENGTH: Record<string, number> = { x: 2, u: 4, U: 8 };
+
+/** A one-line double-quoted YAML scalar's value (all YAML escapes, e.g. go-yaml's \a, \x62, \U0001F680). */
+function decodeDoubleQuoted(s: string): string | undefined {
+  let out = '';
+  for (let i = 1; i < s.length - 1; i++) {
+    const ch = s[i];
+    if (ch !== '\\') {
+      out += ch;
+      continue;
+    }
+    const e = s[++i];
+    const simple = SIMPLE_ESCAPES[e];
+    if (simple !== undefined) {
+      out += simple;
+      continue;
+    }
+    const n = HEX_LENGTH[e];
+    const hex = n ? s.slice(i + 1, i + 1 + n) : '';
+    if (!n || !/^[0-9A-Fa-f]+$/.test(hex) || hex.length !== n) return undefined;
+    const code = Number.parseInt(hex, 16);
+    if (code > 0x10ffff) return undefined;
+    out += String.fromCodePoint(code);
+    i += n;
+  }
+  return out;
+}
+
+/**
  * The string a scalar means when the fast path reads it as a string (quoted, or plain and unambiguous);
  * undefined for anything else. The caller has already refused UNSAFE_CHARS, tabs and CRs.
  */
@@ -64,11 +138,11 @@ export function stringScalar(s: string): string | undefined {
     try {
       return JSON.parse(s);
     } catch {
-      return undefined; // a YAML-only escape such as \x41: let js-yaml decode it
+      return decodeDoubleQuoted(s); // YAML-only escapes such as \x41 or \U0001F680
     }
   }
   if (c === 39 /* ' */) return SINGLE_QUOTED.test(s) ? s.slice(1, -1).replaceAll("''", "'") : undefined;
-  return isPlainString(s) ? s : undefined;
+  return isPlainStringRead(s) ? s : undefined;
 }
 
 function scalar(s: string): unknown {
@@ -82,9 +156,16 @@ function scalar(s: string): unknown {
   if (s === 'false') return false;
   if (s === '[]') return [];
   if (s === '{}') return {};
-  if (isPlainString(s)) return s;
+  if (isPlainStringRead(s)) return s;
   throw NOT_HANDLED;
 }
+
+/** `|`, `|-`, `|+`, with an optional indentation indicator: [indicator or 0, chomping]. */
+const BLOCK_HEADER = /^\|(?:([1-9])?([-+])?|([-+])([1-9]))$/;
+const MULTILINE_DOUBLE = /^"(?:[^"\\]|\\[\s\S])*"$/;
+const MULTILINE_SINGLE = /^'(?:[^']|'')*'$/;
+/** A continuation line of a plain scalar that cannot be anything else (no comment, key or indicator). */
+const PLAIN_CONTINUATION = /^(?![-?:#]|\.\.\.)(?!.*(?:: | #|:$))/;
 
 class LineReader {
   private pos = 0;
@@ -106,9 +187,9 @@ class LineReader {
     this.virtualIndent = -1;
   }
 
-  parseDocument(): unknown {
-    if (this.lines.length === 0 || this.indentOf(0) !== 0) throw NOT_HANDLED;
-    const value = this.parseMap(0);
+  parseDocument(indent: number): unknown {
+    if (this.lines.length === 0 || this.indentOf(0) !== indent) throw NOT_HANDLED;
+    const value = this.parseMap(indent);
     if (this.pos !== this.lines.length) throw NOT_HANDLED;
     return value;
   }
@@ -143,7 +224,7 @@ class LineReader {
         const colon = line.indexOf(':', ind);
         if (colon < 0) throw NOT_HANDLED;
         key = line.slice(ind, colon);
-        if (!SAFE_KEY.test(key) || RESERVED.test(key)) throw NOT_HANDLED;
+        if ((!SAFE_KEY.test(key) || RESERVED.test(key)) && !isPlainStringRead(key)) throw NOT_HANDLED;
         after = colon + 1;
       }
       if (key === '__proto__' || Object.hasOwn(obj, key)) throw NOT_HANDLED;
@@ -152,11 +233,102 @@ class LineReader {
         obj[key] = this.parseNested(ind);
       } else {
         if (line.charCodeAt(after) !== 32) throw NOT_HANDLED;
-        obj[key] = scalar(line.slice(after + 1));
-        this.advance();
+        obj[key] = this.scalarValue(line.slice(after + 1), ind);
       }
     }
     return obj;
+  }
+
+  /** Whether line i continues a scalar of a node at `parent` indentation (more indented, not blank). */
+  private continues(i: number, parent: number): boolean {
+    if (i >= this.lines.length) return false;
+    const line = this.lines[i];
+    let n = 0;
+    while (line.charCodeAt(n) === 32) n++;
+    return n > parent && n < line.length;
+  }
+
+  /**
+   * The scalar that starts as `raw` on the current line of a node at indentation `parent`, with the lines
+   * that continue it (a plain scalar folded over several lines, a quoted one, or a `|` block scalar, all
+   * of which go-yaml writes); leaves the reader after its last line.
+   */
+  private scalarValue(raw: string, parent: number): unknown {
+    const c = raw.charCodeAt(0);
+    if (c === 124 /* | */) return this.blockScalar(raw, parent);
+    if (!this.continues(this.pos + 1, parent)) {
+      const v = scalar(raw);
+      this.advance();
+      return v;
+    }
+    if (c === 34 /* " */ || c === 39 /* ' */) {
+      const re = c === 34 ? MULTILINE_DOUBLE : MULTILINE_SINGLE;
+      let text = raw;
+      while (!re.test(text)) {
+        if (!this.continues(this.pos + 1, parent)) throw NOT_HANDLED;
+        this.advance();
+        text += `\n${this.lines[this.pos]}`;
+      }
+      this.advance();
+      if (this.continues(this.pos, parent)) throw NOT_HANDLED; // text after the closing quote
+      // Folding rules of flow scalars (trimming, escaped line breaks): js-yaml decides, on this scalar only.
+      let v: unknown;
+      try {
+        v = load(text, { schema: CORE_SCHEMA });
+      } catch {
+        throw NOT_HANDLED;
+      }
+      if (typeof v !== 'string') throw NOT_HANDLED;
+      return v;
+    }
+    // A plain scalar folded by the emitter: each line break between words reads as one space.
+    if (raw === 'true' || raw === 'false' || raw === '[]' || raw === '{}') throw NOT_HANDLED;
+    let text = raw;
+    while (this.continues(this.pos + 1, parent)) {
+      this.advance();
+      const part = this.lines[this.pos].trimStart();
+      if (!PLAIN_CONTINUATION.test(part) || part.endsWith(' ')) throw NOT_HANDLED;
+      text += ` ${part}`;
+    }
+    this.advance();
+    if (!isPlainStringRead(text)) throw NOT_HANDLED;
+    return text;
+  }
+
+  /** A literal block scalar (`|`, `|-`, `|+`, `|2`...); only empty lines may be blank inside it. */
+  private blockScalar(header: string, parent: number): string {
+    const m = BLOCK_HEADER.exec(header);
+    if (!m) throw NOT_HANDLED;
+    const indicator = Number(m[1] ?? m[4] ?? 0);
+    const chomp = m[2] ?? m[3] ?? '';
+    let indent = indicator ? parent + indicator : 0;
+    const content: string[] = [];
+    let i = this.pos + 1;
+    for (; i < this.lines.length; i++) {
+      const line = this.lines[i];
+      if (line === '') {
+        content.push('');
+        continue;
+      }
+      let n = 0;
+      while (line.charCodeAt(n) === 32) n++;
+      if (n === line.length) throw NOT_HANDLED; // a line of spaces only
+      if (indent === 0) {
+        if (n <= parent) break;
+        indent = n;
+      }
+      if (n < indent) break;
+      content.push(line.slice(indent));
+    }
+    let last = content.length;
+    while (last > 0 && content[last - 1] === '') last--;
+    if (last === 0) throw NOT_HANDLED; // no content line: rare, let js-yaml decide
+    const body = content.slice(0, last).join('\n');
+    this.pos = i;
+    this.virtualIndent = -1;
+    if (chomp === '-') return body;
+    if (chomp === '+') return `${body}\n${'\n'.repeat(content.length - last)}`;
+    return `${body}\n`;
   }
 
   private parseSeq(ind: number): unknown[] {
@@ -178,21 +350,23 @@ class LineReader {
         this.virtualIndent = ind + 2; // the mapping starts right after "- "
         arr.push(this.parseMap(ind + 2));
       } else {
-        arr.push(scalar(item));
-        this.advance();
+        arr.push(this.scalarValue(item, ind));
       }
     }
     return arr;
   }
 }
 
-/** Parses index-shaped YAML quickly, or returns undefined if the text needs a full YAML parser. */
-export function fastParseYaml(text: string): unknown {
+/**
+ * Parses index-shaped YAML quickly, or returns undefined if the text needs a full YAML parser. `indent`:
+ * the indentation of the root mapping (a field cut out of an index keeps its own).
+ */
+export function fastParseYaml(text: string, indent = 0): unknown {
   if (text.includes('\r') || text.includes('\t') || UNSAFE_CHARS.test(text)) return undefined;
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   try {
-    return new LineReader(lines).parseDocument();
+    return new LineReader(lines).parseDocument(indent);
   } catch (err) {
     if (err === NOT_HANDLED) return undefined;
     throw err;

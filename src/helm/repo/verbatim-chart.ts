@@ -5,13 +5,17 @@
  * to the chart key, loose semver version, RFC 3339 created) with its versions already newest first.
  *
  * It answers only "yes, copy it" or "no": on "no" the caller parses that block into objects and the
- * strict validator decides, so error messages never come from here. The text is the file's bytes read
+ * strict validator decides, so error messages never come from here. One-line fields are checked in
+ * place; a field spanning lines in a shape the line checks do not know (a description folded over
+ * lines, a `|` block in an annotation, dependencies: all of which helm writes) is decoded alone, by the
+ * fast reader or else js-yaml, and its value checked like validateEntry would. The text is the file's bytes read
  * as latin1 (one char per byte, so offsets are byte offsets); that is safe because multi-byte UTF-8
  * sequences contain no ASCII bytes, and every value checked for its content here is ASCII-only.
  */
-import { CHART_NAME, LOOSE_VERSION } from '../chart/chartfile.ts';
+import { CORE_SCHEMA, load } from 'js-yaml';
+import { CHART_NAME, isPlainObject, LOOSE_VERSION } from '../chart/chartfile.ts';
 import { isNewestFirst, RFC3339 } from './index-file.ts';
-import { DOUBLE_QUOTED, RESERVED, SAFE_KEY, stringScalar } from './index-yaml.ts';
+import { DOUBLE_QUOTED, fastParseYaml, RESERVED, SAFE_KEY, stringScalar } from './index-yaml.ts';
 
 const STR = 1; // any string
 const STRS = 2; // list of strings
@@ -23,6 +27,7 @@ const NAME = 7;
 const VERSION = 8;
 const TYPE = 9;
 const CREATED = 10;
+const DEPENDENCIES = 11;
 
 /** Entry fields (helm's ChartVersion) -> [kind, bit for duplicate and required-field checks]. */
 const FIELDS = new Map<string, [number, number]>();
@@ -52,7 +57,7 @@ for (const [i, [name, kind]] of (
     ['engine', STR],
     ['tillerVersion', STR],
     ['url', STR],
-    // `dependencies` is deliberately absent: such entries are rare and go through the full parser.
+    ['dependencies', DEPENDENCIES],
   ] as const
 ).entries()) {
   FIELDS.set(name, [kind, 1 << i]);
@@ -60,6 +65,102 @@ for (const [i, [name, kind]] of (
 /** apiVersion, name, version, created and urls (the slow path would add `urls: []`, so require it). */
 const REQUIRED = 0b11111;
 const MAINTAINER_FIELDS = new Set(['name', 'email', 'url']);
+const DEPENDENCY_FIELDS: Record<string, 'string' | 'strings' | 'bool' | 'list'> = {
+  name: 'string',
+  version: 'string',
+  repository: 'string',
+  condition: 'string',
+  tags: 'strings',
+  enabled: 'bool',
+  'import-values': 'list',
+  alias: 'string',
+};
+
+/** How many fields were decoded alone, and by js-yaml among them (index-splice's statistics). */
+export const fieldStats = { decoded: 0, jsYaml: 0 };
+
+/**
+ * The value of one field, `key: …` with the lines that continue it, decoded alone: by the fast reader,
+ * else by js-yaml (exact either way: the text is a complete mapping of one key, laid out as in the
+ * file, indentation included, so block scalar indentation indicators mean the same). undefined if
+ * neither reads it as exactly one key.
+ */
+function decodeField(text: string, key: string): unknown {
+  fieldStats.decoded++;
+  let doc = fastParseYaml(text, 4);
+  if (doc === undefined) {
+    fieldStats.jsYaml++;
+    try {
+      doc = load(text, { schema: CORE_SCHEMA });
+    } catch {
+      return undefined;
+    }
+  }
+  if (!isPlainObject(doc)) return undefined;
+  const keys = Object.keys(doc);
+  return keys.length === 1 && keys[0] === key ? doc[key] : undefined;
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isStrings = (v: unknown): boolean => Array.isArray(v) && v.every(isString);
+const stringsOnly = (v: Record<string, unknown>) => Object.values(v).every(isString);
+
+/** Whether a decoded value passes validateEntry's check for its kind unchanged (no null to drop). */
+function validValue(kind: number, v: unknown, chart: string, versions: string[]): boolean {
+  switch (kind) {
+    case STR:
+      return isString(v);
+    case STRS:
+      return isStrings(v);
+    case BOOL:
+      return typeof v === 'boolean';
+    case STR_MAP:
+      return isPlainObject(v) && !Object.hasOwn(v, '__proto__') && stringsOnly(v);
+    case MAINTAINERS:
+      return (
+        Array.isArray(v) &&
+        v.every(
+          (m) => isPlainObject(m) && Object.keys(m).every((k) => MAINTAINER_FIELDS.has(k)) && stringsOnly(m),
+        )
+      );
+    case DEPENDENCIES:
+      return Array.isArray(v) && v.every(validDependency);
+    case API_VERSION:
+      return v === 'v1' || v === 'v2';
+    case NAME:
+      return v === chart && CHART_NAME.test(chart);
+    case TYPE:
+      return v === 'application' || v === 'library';
+    case CREATED:
+      return isString(v) && RFC3339.test(v);
+    case VERSION:
+      if (!isString(v) || !LOOSE_VERSION.test(v)) return false;
+      versions.push(v);
+      return true;
+    default:
+      return false;
+  }
+}
+
+function validDependency(d: unknown): boolean {
+  if (!isPlainObject(d) || typeof d.name !== 'string' || d.name === '') return false;
+  for (const [k, v] of Object.entries(d)) {
+    const kind = Object.hasOwn(DEPENDENCY_FIELDS, k) ? DEPENDENCY_FIELDS[k] : undefined;
+    if (
+      kind === 'string'
+        ? !isString(v)
+        : kind === 'strings'
+          ? !isStrings(v)
+          : kind === 'bool'
+            ? typeof v !== 'boolean'
+            : kind === 'list'
+              ? !Array.isArray(v)
+              : true
+    )
+      return false;
+  }
+  return true;
+}
 
 /** Decoded key of a `key: value` / `key:` line starting at `from`, as the fast reader decodes it. */
 function keyAt(text: string, from: number, nl: number): [key: string, colon: number] | undefined {
@@ -105,6 +206,13 @@ function stringValueAt(text: string, colon: number, nl: number): boolean {
   return colon + 2 < nl && text.charCodeAt(colon + 1) === 32 && isStringAt(text, colon + 2, nl);
 }
 
+/** Indentation of the line starting at pos (0 for an empty line). */
+function indentAt(text: string, pos: number): number {
+  let n = 0;
+  while (text.charCodeAt(pos + n) === 32) n++;
+  return n;
+}
+
 /**
  * Checks the lines of one chart block (its `  name:` line, then from `start` its entries). Returns how
  * many entries it holds, or -1 when it must go through the full parser instead.
@@ -113,74 +221,48 @@ export function verbatimEntryCount(text: string, start: number, chart: string): 
   const end = text.length;
   const versions: string[] = [];
   let seen = -1; // fields of the current entry; -1 before the first entry
-  let nested = 0; // kind of the `key:` whose nested lines we are in, 0 if none
-  let nestedLines = 0;
-  let seqIndent = 0; // column of "- " in the current list (helm: 4, js-yaml style: 6)
-  let itemKeys: Set<string> | undefined; // keys of the current maintainer or annotations map
-  const endEntry = (): boolean => seen === -1 || ((seen & REQUIRED) === REQUIRED && endNested());
-  const endNested = (): boolean => {
-    const ok = nested === 0 || nestedLines > 0;
-    nested = 0;
-    return ok;
-  };
 
   for (let pos = start; pos < end; ) {
     const nl = text.indexOf('\n', pos);
-    let indent = 0;
-    while (text.charCodeAt(pos + indent) === 32) indent++;
+    const indent = indentAt(text, pos);
     const dash = text.charCodeAt(pos + indent) === 45 && text.charCodeAt(pos + indent + 1) === 32;
-    let field = -1; // where a `key: value` field line of the entry starts, if this is one
     if (indent === 2 && dash) {
-      if (!endEntry()) return -1;
+      if (seen !== -1 && (seen & REQUIRED) !== REQUIRED) return -1;
       seen = 0;
-      field = pos + 4;
-    } else if (seen === -1 || indent < 4) {
-      return -1;
-    } else if (indent === 4 && !dash) {
-      if (!endNested()) return -1;
-      field = pos + 4;
-    } else if (nested === STRS && dash && (nestedLines === 0 ? indent <= 6 : indent === seqIndent)) {
-      seqIndent = indent;
-      nestedLines++;
-      if (pos + indent + 2 >= nl || !isStringAt(text, pos + indent + 2, nl)) return -1;
-    } else if (nested === MAINTAINERS) {
-      let at = pos + indent;
-      if (dash && (nestedLines === 0 ? indent <= 6 : indent === seqIndent)) {
-        seqIndent = indent;
-        itemKeys = new Set();
-        at += 2;
-      } else if (dash || indent !== seqIndent + 2 || !itemKeys) return -1;
-      nestedLines++;
-      const kv = keyAt(text, at, nl);
-      if (!kv || !MAINTAINER_FIELDS.has(kv[0]) || itemKeys?.has(kv[0])) return -1;
-      itemKeys?.add(kv[0]);
-      if (!stringValueAt(text, kv[1], nl)) return -1;
-    } else if (nested === STR_MAP && !dash && indent === 6 && itemKeys) {
-      nestedLines++;
-      const kv = keyAt(text, pos + 6, nl);
-      if (!kv || kv[0] === '__proto__' || itemKeys.has(kv[0])) return -1;
-      itemKeys.add(kv[0]);
-      if (!stringValueAt(text, kv[1], nl)) return -1;
-    } else {
+    } else if (seen === -1 || indent !== 4 || dash) {
       return -1;
     }
-    pos = nl + 1;
-    if (field < 0) continue;
+    const field = pos + 4; // `key: value` or `key:` of the current entry
 
-    // A field of the entry: `key: value`, or `key:` with its list or mapping on the next lines.
+    // The field's extent: the lines after it that are more indented, or list items at its indentation
+    // (helm's layout), or empty (inside a block scalar).
+    let last = nl; // the newline ending the field's last line
+    for (let next = nl + 1; next < end; ) {
+      const n = indentAt(text, next);
+      const c = text.charCodeAt(next + n);
+      if (!(n > 4 || c === 10 || (n === 4 && c === 45 && text.charCodeAt(next + 5) === 32))) break;
+      last = text.indexOf('\n', next);
+      next = last + 1;
+    }
+    pos = last + 1;
+
     const colon = text.indexOf(':', field);
     if (colon < 0 || colon >= nl) return -1;
     const spec = FIELDS.get(text.slice(field, colon));
     if (!spec || seen & spec[1]) return -1;
     seen |= spec[1];
     const [kind] = spec;
-    if (colon + 1 === nl) {
-      if (kind !== STRS && kind !== MAINTAINERS && kind !== STR_MAP) return -1;
-      nested = kind;
-      nestedLines = 0;
-      itemKeys = kind === STR_MAP ? new Set() : undefined;
+
+    if (last !== nl) {
+      // Nested lines: the line checks for lists and maps of one-line strings, else decode the field.
+      if (colon + 1 === nl && nestedLinesOk(text, kind, nl + 1, pos)) continue;
+      // The text is the file's bytes as latin1: decoded as UTF-8 here, where content matters.
+      const fieldText = Buffer.from(text.slice(field, pos), 'latin1').toString('utf8');
+      const v = decodeField(`    ${fieldText}`, text.slice(field, colon));
+      if (!validValue(kind, v, chart, versions)) return -1;
       continue;
     }
+    if (colon + 1 === nl) return -1; // `key:` with nothing under it: null
     if (text.charCodeAt(colon + 1) !== 32) return -1;
     if (kind === STR) {
       if (!isStringAt(text, colon + 2, nl)) return -1;
@@ -191,7 +273,7 @@ export function verbatimEntryCount(text: string, start: number, chart: string): 
       if (raw !== 'true' && raw !== 'false') return -1;
       continue;
     }
-    if (kind === STRS || kind === MAINTAINERS) {
+    if (kind === STRS || kind === MAINTAINERS || kind === DEPENDENCIES) {
       if (raw !== '[]') return -1;
       continue;
     }
@@ -200,16 +282,49 @@ export function verbatimEntryCount(text: string, start: number, chart: string): 
       continue;
     }
     const value = stringScalar(raw);
-    if (value === undefined) return -1;
-    if (kind === API_VERSION && value !== 'v1' && value !== 'v2') return -1;
-    if (kind === NAME && (value !== chart || !CHART_NAME.test(value))) return -1;
-    if (kind === TYPE && value !== 'application' && value !== 'library') return -1;
-    if (kind === CREATED && !RFC3339.test(value)) return -1;
-    if (kind === VERSION) {
-      if (!LOOSE_VERSION.test(value)) return -1;
-      versions.push(value);
-    }
+    if (value === undefined || !validValue(kind, value, chart, versions)) return -1;
   }
-  if (!endEntry() || versions.length === 0) return -1;
+  if (seen === -1 || (seen & REQUIRED) !== REQUIRED || versions.length === 0) return -1;
   return isNewestFirst(versions) ? versions.length : -1;
+}
+
+/**
+ * The nested lines [from, to) of a `key:` field of kind STRS, MAINTAINERS or STR_MAP, checked line by
+ * line: list items or map entries whose values are one-line strings. false means "decode it instead".
+ */
+function nestedLinesOk(text: string, kind: number, from: number, to: number): boolean {
+  if (kind !== STRS && kind !== MAINTAINERS && kind !== STR_MAP) return false;
+  let seqIndent = -1; // column of "- " in the list (helm: 4, js-yaml style: 6)
+  let itemKeys: Set<string> | undefined = kind === STR_MAP ? new Set() : undefined;
+  let lines = 0;
+  for (let pos = from; pos < to; ) {
+    const nl = text.indexOf('\n', pos);
+    const indent = indentAt(text, pos);
+    const dash = text.charCodeAt(pos + indent) === 45 && text.charCodeAt(pos + indent + 1) === 32;
+    lines++;
+    if (kind === STRS) {
+      if (!dash || (seqIndent < 0 ? indent > 6 : indent !== seqIndent)) return false;
+      seqIndent = indent;
+      if (pos + indent + 2 >= nl || !isStringAt(text, pos + indent + 2, nl)) return false;
+    } else if (kind === MAINTAINERS) {
+      let at = pos + indent;
+      if (dash && (seqIndent < 0 ? indent <= 6 : indent === seqIndent)) {
+        seqIndent = indent;
+        itemKeys = new Set();
+        at += 2;
+      } else if (dash || indent !== seqIndent + 2 || !itemKeys) return false;
+      const kv = keyAt(text, at, nl);
+      if (!kv || !MAINTAINER_FIELDS.has(kv[0]) || itemKeys.has(kv[0])) return false;
+      itemKeys.add(kv[0]);
+      if (!stringValueAt(text, kv[1], nl)) return false;
+    } else {
+      if (dash || indent !== 6 || !itemKeys) return false;
+      const kv = keyAt(text, pos + 6, nl);
+      if (!kv || kv[0] === '__proto__' || itemKeys.has(kv[0])) return false;
+      itemKeys.add(kv[0]);
+      if (!stringValueAt(text, kv[1], nl)) return false;
+    }
+    pos = nl + 1;
+  }
+  return lines > 0;
 }

@@ -14,7 +14,7 @@ import {
   parseIndex,
   serializeIndex,
 } from '../../helm/repo/index-file.ts';
-import { spliceMerge } from '../../helm/repo/index-splice.ts';
+import { spliceMerge, spliceStats } from '../../helm/repo/index-splice.ts';
 import { writeFileAtomic } from '../../util/atomic-write.ts';
 import { LIMITS, readRegularFile } from '../../util/bounded-io.ts';
 
@@ -102,6 +102,22 @@ async function readEntries(dir: string, url: string | undefined, now: Date): Pro
   return entries;
 }
 
+/**
+ * VINEYARD_CHARTS_DEBUG=index (a comma-separated list): one stderr line saying which path the merge
+ * took, `index: fast path (...)` or `index: slow path: <reason>`, so a run shows it (and tests hold
+ * helm-written indexes to the fast path).
+ */
+function debugIndex(env: NodeJS.ProcessEnv): void {
+  if (!(env.VINEYARD_CHARTS_DEBUG ?? '').split(',').includes('index')) return;
+  const s = spliceStats;
+  process.stderr.write(
+    s.path === 'fast'
+      ? `index: fast path (${s.copiedBlocks} charts copied, ${s.reparsedBlocks} re-parsed of which ` +
+          `${s.jsYamlBlocks} by js-yaml, ${s.decodedFields} fields decoded of which ${s.jsYamlFields} by js-yaml)\n`
+      : `index: slow path: ${s.reason}\n`,
+  );
+}
+
 export async function buildIndex(dir: string, opts: BuildIndexOptions): Promise<BuildIndexResult> {
   const now = nowFrom(opts.env ?? process.env);
   const baseBytes = opts.merge ? await readBaseBytes(opts.merge) : undefined;
@@ -110,6 +126,7 @@ export async function buildIndex(dir: string, opts: BuildIndexOptions): Promise<
   if (opts.merge && baseBytes && opts.format === 'yaml') {
     // Large indexes: copy untouched chart blocks as they are (see index-splice.ts).
     const spliced = spliceMerge(baseBytes, opts.merge, entries, now);
+    debugIndex(opts.env ?? process.env);
     if (spliced) {
       await writeFileAtomic(out, spliced.chunks);
       return { file: out, ...spliced };
