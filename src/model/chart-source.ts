@@ -7,6 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputError } from '../errors.ts';
+import type { Changelog } from './changelog.ts';
 import type { Fields } from './model.ts';
 import type { SchemaRules } from './schema.ts';
 
@@ -14,6 +15,8 @@ export interface ChartDefinition {
   chart: { name: string; version: string; [key: string]: unknown };
   values: Fields;
   schemaRules?: SchemaRules;
+  /** Changes per chart version: Chart.yaml's artifacthub.io/changes and the README's "Changes". */
+  changelog?: Changelog;
 }
 
 export interface ChartSource extends ChartDefinition {
@@ -58,9 +61,30 @@ export async function readCiValues(chartDir: string): Promise<Map<string, string
   return files;
 }
 
+let typeScriptImports: Promise<void> | undefined;
+
+/**
+ * The chart sources are TypeScript. Run from sources (tsx, vitest) they import as they are; run from the
+ * compiled dist/ (the bin), tsx is registered here, on the first render only, and the chart sources'
+ * imports of src/ are pointed at dist/ (source-hooks.ts).
+ */
+function enableTypeScriptImports(): Promise<void> {
+  typeScriptImports ??= (async () => {
+    if (!import.meta.url.endsWith('.js')) return;
+    const { register } = await import('tsx/esm/api');
+    register();
+    const { register: registerHooks } = await import('node:module');
+    const dist = new URL('../', import.meta.url).href;
+    const src = new URL('../../src/', import.meta.url).href;
+    registerHooks(new URL('./source-hooks.js', import.meta.url), { data: { src, dist } });
+  })();
+  return typeScriptImports;
+}
+
 export async function loadChartSource(dir: string): Promise<ChartSource> {
   const indexFile = path.join(dir, 'index.ts');
   let definition: ChartDefinition;
+  await enableTypeScriptImports();
   try {
     definition = (await import(pathToFileURL(indexFile).href)).default as ChartDefinition;
   } catch (err) {
