@@ -40,7 +40,9 @@ const program = new Command('vineyard-charts')
 
 const requested = process.argv[2];
 const wanted = STAGES.filter(([names]) => names.includes(requested));
-for (const [, load] of wanted.length > 0 ? wanted : STAGES) (await load()).register(program);
+// `--version` needs no stage at all (start-up is what CI steps pay); `--help` and errors list them all.
+const justVersion = requested === '--version' || requested === '-V';
+for (const [, load] of wanted.length > 0 || justVersion ? wanted : STAGES) (await load()).register(program);
 
 try {
   await program.parseAsync(process.argv);
