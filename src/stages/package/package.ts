@@ -5,6 +5,7 @@
  * fix every varying field so the digest in index.yaml only changes when the chart's content does.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -35,8 +36,14 @@ export function packageOrder(files: Map<string, Buffer>): ChartFile[] {
   return ordered;
 }
 
-/** SOURCE_DATE_EPOCH, else the time of the last commit touching the chart dir, else a fixed date. */
-export async function resolveSourceDateEpoch(chartDir: string, env = process.env): Promise<number> {
+/**
+ * SOURCE_DATE_EPOCH, else the time of the last commit touching `sourceDir`, else a fixed date.
+ *
+ * `sourceDir` is where the chart's sources live (chart-src/<chart> for a rendered chart), never the
+ * directory a build happens to write to: a dry run builds in a scratch directory outside git, and must
+ * still produce the bytes the real run publishes.
+ */
+export async function resolveSourceDateEpoch(sourceDir: string, env = process.env): Promise<number> {
   const fromEnv = env.SOURCE_DATE_EPOCH;
   if (fromEnv !== undefined && fromEnv !== '') {
     if (!/^\d+$/.test(fromEnv)) {
@@ -48,7 +55,7 @@ export async function resolveSourceDateEpoch(chartDir: string, env = process.env
   }
   try {
     const { stdout } = await promisify(execFile)('git', ['log', '-1', '--format=%ct', '--', '.'], {
-      cwd: chartDir,
+      cwd: sourceDir,
       timeout: 10_000,
     });
     const t = stdout.trim();
@@ -105,13 +112,33 @@ export function deterministicGzip(data: Buffer): Buffer {
   return out;
 }
 
+export interface ArchiveTime {
+  /** File times in the archive, in seconds; wins over `sourceDir`. */
+  sourceDateEpoch?: number;
+  /** Whose git history dates the archive (see resolveSourceDateEpoch); default: the chart dir itself. */
+  sourceDir?: string;
+}
+
+/**
+ * The directory whose history dates a chart: for a chart rendered into `<outRoot>/<name>/` from
+ * `<srcRoot>/<name>/index.ts`, its sources; for any other chart directory, itself.
+ */
+export function sourceDirFor(chartDir: string, srcRoot: string, outRoot: string): string {
+  const abs = path.resolve(chartDir);
+  const name = path.basename(abs);
+  const source = path.join(path.resolve(srcRoot), name);
+  return path.dirname(abs) === path.resolve(outRoot) && existsSync(path.join(source, 'index.ts'))
+    ? source
+    : abs;
+}
+
 export async function buildChartArchive(
   chartDir: string,
-  opts: { sourceDateEpoch?: number } = {},
+  opts: ArchiveTime = {},
 ): Promise<{ bytes: Buffer; metadata: ChartMetadata }> {
   // The shared loader: .helmignore, helm's limits, no symlinks, Chart.yaml judged by the one parser.
   const { files, metadata } = await loadChart(chartDir);
-  const epoch = opts.sourceDateEpoch ?? (await resolveSourceDateEpoch(chartDir));
+  const epoch = opts.sourceDateEpoch ?? (await resolveSourceDateEpoch(opts.sourceDir ?? chartDir));
   const tarBytes = await tarFiles(metadata.name, packageOrder(files), new Date(epoch * 1000));
   return { bytes: deterministicGzip(tarBytes), metadata };
 }
@@ -122,7 +149,7 @@ export function archiveFileName(metadata: ChartMetadata): string {
 
 export async function packageChart(
   chartDir: string,
-  opts: { outDir: string; sourceDateEpoch?: number },
+  opts: ArchiveTime & { outDir: string },
 ): Promise<{ file: string; digest: string; metadata: ChartMetadata; bytes: Buffer }> {
   const { bytes, metadata } = await buildChartArchive(chartDir, opts);
   await mkdir(opts.outDir, { recursive: true });
