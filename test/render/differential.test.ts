@@ -118,6 +118,15 @@ describe('manifests CLI', () => {
     expect((await cli(['manifests', '--kube-version', 'v1.31.0'])).code).toBe(0);
   });
 
+  it("reports the chart's own fail() as one line naming the template, exit 1 (not an internal error)", async () => {
+    const res = await cli(['manifests', '--set', 'etcd.replicas=3']);
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    expect(res.stderr).toMatch(
+      /^error: vineyard\/templates\/_helpers\.tpl: line \d+: .*etcd\.replicas=3 needs etcd\.persistence\.enabled=true/,
+    );
+  });
+
   it('rejects values the schema forbids, naming the path, like helm', async () => {
     const res = await cli(['manifests', '--set', 'vineyardd.socket.volumeType=nfs']);
     expect(res.code).toBe(1);

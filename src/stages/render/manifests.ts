@@ -5,6 +5,7 @@
  */
 import * as yaml from 'js-yaml';
 import { InputError, UsageError } from '../../errors.ts';
+import { FailError, TemplateError } from '../../gotemplate/errors.ts';
 import { loadChart } from '../../helm/chart/load.ts';
 import { renderChart } from '../../helm/engine.ts';
 import { finalValues, parseYamlMap, userValues, validateValues } from '../../helm/values/load.ts';
@@ -111,11 +112,20 @@ export async function renderManifests(opts: ManifestOptions): Promise<ManifestRe
       [...(opts.valuesFiles ?? []), ...(opts.set?.length ? ['--set'] : [])].join(', ') || valuesFile;
     validateValues(parseSchema(chart.schema, schemaFile), schemaFile, values, source);
   }
-  const rendered = renderChart(chart, {
-    values,
-    release: { name: release, namespace, revision: 1, isInstall: true, isUpgrade: false, service: 'Helm' },
-    kubeVersion: opts.kubeVersion,
-  });
+  let rendered: Map<string, string>;
+  try {
+    rendered = renderChart(chart, {
+      values,
+      release: { name: release, namespace, revision: 1, isInstall: true, isUpgrade: false, service: 'Helm' },
+      kubeVersion: opts.kubeVersion,
+    });
+  } catch (err) {
+    // A chart's `fail`/`required` (its guard rails) and template errors are the chart refusing these
+    // values: one line naming the template, as helm prints it, not a crash.
+    if (err instanceof TemplateError) throw new InputError(err.template, `line ${err.line}`, err.what);
+    if (err instanceof FailError) throw new InputError(chart.root, 'templates', err.message);
+    throw err;
+  }
   const documents = [...rendered]
     .sort(([a], [b]) => a.localeCompare(b))
     .flatMap(([source, text]) => splitDocuments(source, text))
