@@ -1,4 +1,7 @@
-/** Chart.yaml of the vineyard chart. Bump `version` whenever anything under chart-src/vineyard changes. */
+/**
+ * Chart.yaml of the vineyard chart. Bump `version` whenever anything under chart-src/vineyard changes, and
+ * say what changed in changelog.ts (the artifacthub.io/changes annotation is rendered from it).
+ */
 export const chart = {
   apiVersion: 'v2',
   name: 'vineyard',
@@ -23,14 +26,5 @@ export const chart = {
     'artifacthub.io/images':
       '- name: vineyardd\n  image: ghcr.io/v6d-io/v6d/vineyardd:alpine-v0.24.4\n- name: etcd\n  image: quay.io/coreos/etcd:v3.5.21\n',
     'artifacthub.io/containsSecurityUpdates': 'false',
-    'artifacthub.io/changes': [
-      '- kind: fixed\n  description: vineyardd registers its pod IP and node name (MY_HOST_NAME, MY_NODE_NAME), so RPC works across nodes',
-      '- kind: fixed\n  description: vineyardd exits instead of starting a private etcd when the shared one does not answer',
-      '- kind: fixed\n  description: extra containers get VINEYARD_NODE_NAME for the socket claim sub-directory',
-      '- kind: fixed\n  description: chart-version-only upgrades no longer restart pods; etcd compaction and quota',
-      '- kind: changed\n  description: default image ghcr.io/v6d-io/v6d/vineyardd:alpine-<appVersion>; metrics.image.tag required',
-      '- kind: changed\n  description: refused - etcd.replicas > 1 without persistence, etcd.replicas changes on upgrade, https external etcd, over-long names',
-      '- kind: removed\n  description: vineyardd.syncCRDs, metrics.port and clusterDomain (breaking)',
-    ].join('\n'),
   },
 } as const;

@@ -8,8 +8,6 @@ import { literal, oneOf } from '../../src/model/k8s.ts';
 import { type OverridesOf, type ValuesOf, v } from '../../src/model/model.ts';
 import * as k8s from '../k8s-schemas.ts';
 
-/** vineyardd's --size: a number with an optional decimal or binary suffix (1024000, 1024M, 1G, 8Gi). */
-const SHARED_MEMORY_PATTERN = '^[1-9][0-9]*(\\.[0-9]+)?([kKMGTPE]i?)?$';
 const URL_PATTERN = '^https?://[^\\s,]+$';
 
 /** A PersistentVolumeClaim access mode (core/v1 PersistentVolumeClaimSpec.accessModes). */
@@ -37,6 +35,12 @@ const scheduling = (what: string) => ({
 });
 
 export const values = {
+  enabled: v.absent(
+    v.boolean(
+      true,
+      "Used by parent charts' `condition:` (`condition: vineyard.enabled`); ignored by this chart. Not set by default.",
+    ),
+  ),
   nameOverride: v.string('', 'Replaces the chart name in object names and the app.kubernetes.io/name label.'),
   fullnameOverride: v.string('', 'Replaces the release-derived prefix of every object name.'),
   image: image(
@@ -59,12 +63,11 @@ export const values = {
     annotations: v.shaped('object', {}, 'Annotations for the created ServiceAccount.', k8s.labelMap),
   }),
   vineyardd: v.object('The vineyardd DaemonSet: one server per node.', {
+    // Checked by the templates ("vineyard.sharedMemoryBytes"), whose messages say what to write: a schema
+    // pattern would print a regular expression.
     sharedMemorySize: v.string(
       '256Mi',
-      'Shared memory vineyardd manages (`--size`), e.g. `8Gi`. Keep memory limits above it.',
-      {
-        pattern: SHARED_MEMORY_PATTERN,
-      },
+      'Shared memory vineyardd manages (`--size`): a size like `8Gi` (binary suffixes only: vineyardd reads `8G` as 8Gi, Kubernetes as 8×10⁹). `vineyardd.resources.limits.memory` must be above it.',
     ),
     reserveMemory: v.boolean(false, 'Pre-populate the shared memory pages at start-up (`--reserve_memory`).'),
     etcdPrefix: v.string('vineyard', 'Key prefix of vineyard metadata in etcd (`--etcd_prefix`).', {
@@ -181,10 +184,9 @@ export const values = {
     enabled: v.boolean(true, 'Run a bundled etcd cluster; false requires `etcd.externalEndpoints`.'),
     replicas: v.integer(
       1,
-      'Members of the bundled etcd cluster; use an odd number (3, 5) so a majority survives failures. More than 1 needs `etcd.persistence.enabled`. Fixed at install: an upgrade that changes it is refused.',
+      'Members of the bundled etcd cluster: 1, 3, 5 or 7 (an even number survives no more failures than one fewer; more than 7 only slows writes). More than 1 needs `etcd.persistence.enabled`. Fixed at install: an upgrade that changes it is refused.',
       {
         minimum: 1,
-        maximum: 9,
       },
     ),
     externalEndpoints: v.custom<string[]>(

@@ -33,6 +33,17 @@ export interface LeafNode<T> extends NodeBase<T> {
    * them, and the schema, not the model, knows their inner structure.
    */
   readonly open: boolean;
+  /**
+   * Declared without a default: documented and allowed by the schema, but absent from values.yaml and
+   * from the merged values unless a values file sets it (e.g. the root `enabled` of parent charts'
+   * `condition:`). Optional in the TypeScript type.
+   */
+  readonly absent?: true;
+}
+
+/** A leaf with no default (see LeafNode.absent). */
+export interface AbsentLeafNode<T> extends LeafNode<T> {
+  readonly absent: true;
 }
 
 export interface ObjectNode<F extends Fields> extends NodeBase<ValuesOf<F>> {
@@ -46,8 +57,16 @@ export type Fields = { readonly [key: string]: ValueNode };
 /** The TypeScript type of the values a node declares. */
 export type ValueOf<N> = N extends NodeBase<infer T> ? T : never;
 
-/** The TypeScript type of a whole model's values (what the templates see: every key present). */
-export type ValuesOf<F extends Fields> = { [K in keyof F]: ValueOf<F[K]> };
+type AbsentKeys<F extends Fields> = { [K in keyof F]: F[K] extends { absent: true } ? K : never }[keyof F];
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+/**
+ * The TypeScript type of a whole model's values (what the templates see: every key present, except
+ * the absent leaves, which are optional).
+ */
+export type ValuesOf<F extends Fields> = Simplify<
+  { [K in Exclude<keyof F, AbsentKeys<F>>]: ValueOf<F[K]> } & { [K in AbsentKeys<F>]?: ValueOf<F[K]> }
+>;
 
 /**
  * What a values file (`-f`) may say about a node: chart-owned objects partially (helm merges them into
@@ -109,12 +128,20 @@ export const v = {
   object<F extends Fields>(doc: string, fields: F): ObjectNode<F> {
     return { kind: 'object', doc, fields };
   },
+  /**
+   * The same leaf without a default: in the schema and the README, never in values.yaml (see
+   * LeafNode.absent). Its declared default only documents what the chart does when it is unset.
+   */
+  absent<T>(node: LeafNode<T>): AbsentLeafNode<T> {
+    return { ...node, absent: true };
+  },
 };
 
 /** Values for a whole model, filled with defaults. */
 export function defaultsOf<F extends Fields>(fields: F): ValuesOf<F> {
   const out: Record<string, unknown> = {};
   for (const [key, node] of Object.entries(fields)) {
+    if (node.kind === 'leaf' && node.absent) continue;
     out[key] = node.kind === 'object' ? defaultsOf(node.fields) : structuredClone(node.default);
   }
   return out as ValuesOf<F>;

@@ -42,7 +42,7 @@ function objectSchema(
         : {
             description: node.doc,
             ...(hoist(node.schema, definitions) as JsonSchema),
-            default: node.default,
+            ...(node.absent ? {} : { default: node.default }),
           };
   }
   return {

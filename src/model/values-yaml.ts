@@ -22,6 +22,7 @@ function indentBlock(text: string, indent: string): string {
 function emit(fields: Fields, depth: number, out: string[]): void {
   const indent = '  '.repeat(depth);
   for (const [key, node] of Object.entries(fields)) {
+    if (node.kind === 'leaf' && node.absent) continue; // documented in the README and the schema only
     if (depth === 0 && out.length > 0) out.push('');
     out.push(`${indent}# -- ${node.doc}`);
     if (node.kind === 'object') {

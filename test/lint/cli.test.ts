@@ -37,12 +37,12 @@ describe('vineyard-charts lint', () => {
   it('-f and --set are values to render with, merged as helm merges them (later wins)', async () => {
     const chart = path.join(PROJECT_ROOT, 'charts-out/vineyard');
     const bad = path.join(work, 'bad-values.yaml');
-    await writeFile(bad, 'vineyardd:\n  sharedMemorySize: 1 gig\n');
+    await writeFile(bad, 'vineyardd:\n  sharedMemorySize: [1, gig]\n');
     const res = await cli(['lint', chart, '-f', bad]);
     expect(res.code, res.stdout).toBe(1);
     expect(res.stdout).toContain(`-f ${bad}: vineyardd.sharedMemorySize: values-fixture-invalid ERROR`);
     // --set after -f wins, so the same file with a corrected size lints clean.
-    const fixed = await cli(['lint', chart, '-f', bad, '--set', 'vineyardd.sharedMemorySize=2Gi']);
+    const fixed = await cli(['lint', chart, '-f', bad, '--set', 'vineyardd.sharedMemorySize=512Mi']);
     expect(fixed.code, fixed.stdout).toBe(0);
   });
 

@@ -57,7 +57,10 @@ describe('VineyardValues, statically', () => {
     expectTypeOf<Vineyardd['reserveMemory']>().toEqualTypeOf<boolean>();
     expectTypeOf<VineyardValues['etcd']['replicas']>().toEqualTypeOf<number>();
     expectTypeOf<VineyardValues['etcd']['externalEndpoints']>().toEqualTypeOf<string[]>();
+    // absent from values.yaml (parent charts' `condition: vineyard.enabled` sets it): optional
+    expectTypeOf<VineyardValues['enabled']>().toEqualTypeOf<boolean | undefined>();
     expectTypeOf<keyof VineyardValues>().toEqualTypeOf<
+      | 'enabled'
       | 'nameOverride'
       | 'fullnameOverride'
       | 'image'

@@ -12,7 +12,7 @@ import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../src/stages/serve/server.ts';
 import { ensureTool, PROJECT_ROOT } from '../../src/tools/helm.ts';
-import { copyChartSources } from '../support/chart-sources.ts';
+import { bumpChartVersion, copyChartSources } from '../support/chart-sources.ts';
 import { cli, HELM_MAJORS, helm } from '../support/run.ts';
 import { expectMatchesSchema } from '../support/schemas.ts';
 
@@ -41,11 +41,7 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
 const copySources = (name: string, edit?: (chartDir: string) => Promise<void>) =>
   copyChartSources(tmp, name, edit);
 
-async function bumpVersion(chartDir: string, to: string): Promise<void> {
-  const file = path.join(chartDir, 'chart.ts');
-  const text = await readFile(file, 'utf8');
-  await writeFile(file, text.replace(/version: '[^']+'/, `version: '${to}'`));
-}
+const bumpVersion = (chartDir: string, to: string) => bumpChartVersion(chartDir, to);
 
 const readIndex = async (dir: string) => load(await readFile(path.join(dir, 'index.yaml'), 'utf8')) as Index;
 

@@ -40,7 +40,7 @@ describe.each(HELM_MAJORS)('manifests equals helm %s template', (major) => {
 
   it('--set values are typed and merged like helm', async () => {
     const set = [
-      'vineyardd.sharedMemorySize=4Gi,rpc.service.port=9700',
+      'vineyardd.sharedMemorySize=4Gi,rpc.service.port=9700,vineyardd.resources.limits.memory=5Gi',
       'etcd.replicas=3,etcd.persistence.enabled=true',
       'vineyardd.tolerations[0].key=gpu,vineyardd.tolerations[0].operator=Exists',
       'etcd.externalEndpoints={http://a:2379,http://b:2379}',

@@ -16,7 +16,10 @@ export async function copyChartSources(
 ): Promise<string> {
   const dir = path.join(root, name);
   await cp(CHART_SRC, dir, { recursive: true });
-  for (const f of ['k8s-schemas.ts', ...['index.ts', 'values.ts', 'chart.ts'].map((f) => `vineyard/${f}`)]) {
+  for (const f of [
+    'k8s-schemas.ts',
+    ...['index.ts', 'values.ts', 'chart.ts', 'changelog.ts'].map((f) => `vineyard/${f}`),
+  ]) {
     const file = path.join(dir, f);
     const text = await readFile(file, 'utf8');
     await writeFile(file, text.replace(/'(\.\.\/)+src\//g, `'${PROJECT_ROOT}/src/`));
@@ -25,4 +28,19 @@ export async function copyChartSources(
   await writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n');
   if (edit) await edit(path.join(dir, 'vineyard'));
   return dir;
+}
+
+/**
+ * Sets the version in a copied chart's chart.ts and, unless `changelog` is false, adds an entry for it to
+ * changelog.ts (release refuses a version without one).
+ */
+export async function bumpChartVersion(chartDir: string, to: string, changelog = true): Promise<void> {
+  const chartFile = path.join(chartDir, 'chart.ts');
+  const text = await readFile(chartFile, 'utf8');
+  await writeFile(chartFile, text.replace(/version: '[^']+'/, `version: '${to}'`));
+  if (!changelog) return;
+  const logFile = path.join(chartDir, 'changelog.ts');
+  const log = await readFile(logFile, 'utf8');
+  const entry = `{ version: '${to}', changes: [{ kind: 'changed', description: 'test version ${to}' }] },`;
+  await writeFile(logFile, log.replace('export const changelog: Changelog = [', `$&\n  ${entry}`));
 }

@@ -174,6 +174,53 @@ etcd's backend quota: half of each member's volume (the other half holds the WAL
 {{- end }}
 
 {{/*
+Bytes in a Kubernetes quantity (`8Gi`, `512Mi`, `1G`, `1.5Gi`, `1073741824`, `1e9`), as a float. Called with
+(dict "value" <quantity> "key" "<values path>"); fails naming the key when the value is not a size.
+*/}}
+{{- define "vineyard.quantityBytes" -}}
+{{- $s := toString .value }}
+{{- $units := dict "" 1 "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 "P" 1000000000000000 "E" 1000000000000000000 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 "Pi" 1125899906842624 "Ei" 1152921504606846976 }}
+{{- $number := regexFind "^[0-9]+(\\.[0-9]+)?" $s }}
+{{- $suffix := trimPrefix $number $s }}
+{{- if not $number }}
+{{- fail (printf "%s %q is not a size: write a size like 8Gi" .key $s) }}
+{{- else if hasKey $units $suffix }}
+{{- mulf $number (get $units $suffix) }}
+{{- else if regexMatch "^[eE]\\+?[0-9]{1,2}$" $suffix }}
+{{- $bytes := float64 $number }}
+{{- range until (int (trimPrefix "+" (substr 1 -1 $suffix))) }}
+{{- $bytes = mulf $bytes 10 }}
+{{- end }}
+{{- $bytes }}
+{{- else }}
+{{- fail (printf "%s %q is not a size: write a size like 8Gi" .key $s) }}
+{{- end }}
+{{- end }}
+
+{{/*
+Bytes of vineyardd's shared memory. vineyardd reads every suffix as a power of two (its `G` is 2^30 bytes)
+while Kubernetes reads `k`, `M`, `G`... as powers of ten, so only the forms both read alike are accepted: a
+number of bytes, or a binary suffix (Ki, Mi, Gi, Ti, Pi, Ei).
+*/}}
+{{- define "vineyard.sharedMemoryBytes" -}}
+{{- $size := toString .Values.vineyardd.sharedMemorySize }}
+{{- if regexMatch "^[0-9]+(\\.[0-9]+)?[kMGTPE]$" $size }}
+{{- $number := regexFind "^[0-9]+(\\.[0-9]+)?" $size }}
+{{- $unit := trimPrefix $number $size }}
+{{- $binary := get (dict "k" 10 "M" 20 "G" 30 "T" 40 "P" 50 "E" 60) $unit }}
+{{- fail (printf "vineyardd.sharedMemorySize %q: vineyardd reads %s as 2^%d bytes while Kubernetes reads it as 10^%d, so the memory limits planned with one do not fit the other. Write a size like 8Gi (Ki, Mi, Gi and Ti mean the same to both): here %s%si." $size $unit $binary (div (mul $binary 3) 10) $number (upper $unit)) }}
+{{- end }}
+{{- if not (regexMatch "^[0-9]+(\\.[0-9]+)?([KMGTPE]i)?$" $size) }}
+{{- fail (printf "vineyardd.sharedMemorySize %q is not a size: write a size like 8Gi (or a number of bytes)" $size) }}
+{{- end }}
+{{- $bytes := include "vineyard.quantityBytes" (dict "value" $size "key" "vineyardd.sharedMemorySize") | float64 }}
+{{- if le $bytes 0.0 }}
+{{- fail (printf "vineyardd.sharedMemorySize %q is no memory at all: write a size like 8Gi" $size) }}
+{{- end }}
+{{- $bytes }}
+{{- end }}
+
+{{/*
 Refuses values that render valid objects which cannot work, with a message saying what to change. Checks
 that need the cluster (the running etcd's size) use `lookup`, which finds nothing under `helm template`.
 */}}
@@ -185,6 +232,12 @@ that need the cluster (the running etcd's size) use `lookup`, which finds nothin
 {{- fail (printf "the fullname %q (from the release name or fullnameOverride, %d characters) is too long for the etcd StatefulSet %q: its pods' revision label adds 11 characters and must stay within 63. Use a release name or fullnameOverride of at most 47 characters." $fullname (len $fullname) (include "vineyard.etcdName" .)) }}
 {{- end }}
 {{- $replicas := int .Values.etcd.replicas }}
+{{- if gt $replicas 7 }}
+{{- fail (printf "etcd.replicas=%d: more than 7 etcd members make every write wait for more of them without a practical gain in availability (etcd recommends at most 7). Use 3, 5 or 7." $replicas) }}
+{{- end }}
+{{- if eq (mod $replicas 2) 0 }}
+{{- fail (printf "etcd.replicas=%d is even: %d etcd members survive no more failures than %d (a majority of %d must answer every write), so the extra member only adds load. Use an odd number: 1, 3, 5 or 7." $replicas $replicas (sub $replicas 1) (add (div $replicas 2) 1)) }}
+{{- end }}
 {{- if and (gt $replicas 1) (not .Values.etcd.persistence.enabled) }}
 {{- fail (printf "etcd.replicas=%d needs etcd.persistence.enabled=true: an etcd member whose pod is replaced comes back without its data and is refused by the cluster (\"member has already been bootstrapped\"), so the cluster degrades with every node drain. Set etcd.persistence.enabled=true, or etcd.replicas=1." $replicas) }}
 {{- end }}
@@ -202,6 +255,14 @@ that need the cluster (the running etcd's size) use `lookup`, which finds nothin
 {{- if not (hasPrefix "http://" .) }}
 {{- fail (printf "etcd.externalEndpoints: %q is not an http:// URL. vineyardd speaks plaintext to etcd only (it has no TLS client options), so an https:// endpoint never answers it. Give the etcd's plaintext client URL, like http://etcd.infra:2379." .) }}
 {{- end }}
+{{- end }}
+{{- end }}
+{{- $sharedMemory := include "vineyard.sharedMemoryBytes" . | float64 }}
+{{- $limit := dig "limits" "memory" "" (.Values.vineyardd.resources | default dict) }}
+{{- if $limit }}
+{{- $limitBytes := include "vineyard.quantityBytes" (dict "value" $limit "key" "vineyardd.resources.limits.memory") | float64 }}
+{{- if le $limitBytes $sharedMemory }}
+{{- fail (printf "vineyardd.resources.limits.memory %q is not above vineyardd.sharedMemorySize %q: the shared memory is charged to the vineyardd container, which is OOM-killed once the memory fills. Raise vineyardd.resources.limits.memory to at least %.0fMi (the shared memory plus 512Mi for vineyardd itself), or lower vineyardd.sharedMemorySize." (toString $limit) (toString .Values.vineyardd.sharedMemorySize) (ceil (divf (addf $sharedMemory 536870912) 1048576))) }}
 {{- end }}
 {{- end }}
 {{- if and .Values.metrics.enabled (not .Values.metrics.image.tag) }}

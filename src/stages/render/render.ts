@@ -7,9 +7,10 @@ import path from 'node:path';
 import * as yaml from 'js-yaml';
 import { InputError } from '../../errors.ts';
 import { valueReferences } from '../../gotemplate/engine.ts';
+import { CHANGES_ANNOTATION, changelogAnnotations, changelogProblems } from '../../model/changelog.ts';
 import { type ChartSource, listChartSources, loadChartSource } from '../../model/chart-source.ts';
 import { resolvesInModel } from '../../model/model.ts';
-import { chartReadme } from '../../model/readme.ts';
+import { chartReadme, expandIncludes } from '../../model/readme.ts';
 import { valuesSchema } from '../../model/schema.ts';
 import { valuesYaml } from '../../model/values-yaml.ts';
 import { CHART_SRC, CHARTS_OUT } from '../../paths.ts';
@@ -56,15 +57,37 @@ export function chartYaml(metadata: ChartSource['chart']): string {
   return yaml.dump(metadata, { lineWidth: -1, noRefs: true, quoteStyle: 'double' });
 }
 
+/**
+ * Chart.yaml's metadata: chart.ts's, with the annotations the changelog derives for this version
+ * (`artifacthub.io/changes`, `artifacthub.io/prerelease`). The changelog is their only source.
+ */
+export function chartMetadata(src: ChartSource): ChartSource['chart'] {
+  const indexFile = path.join(src.dir, 'index.ts');
+  if (!src.changelog) return src.chart;
+  const problems = changelogProblems(src.changelog);
+  if (problems.length > 0) throw new InputError(indexFile, 'changelog', problems.join('; '));
+  const own = (src.chart.annotations ?? {}) as Record<string, string>;
+  if (CHANGES_ANNOTATION in own)
+    throw new InputError(
+      indexFile,
+      `chart.annotations["${CHANGES_ANNOTATION}"]`,
+      'derived from the changelog: write the changes there instead',
+    );
+  const derived = changelogAnnotations(src.changelog, src.chart.version);
+  if (Object.keys(derived).length === 0) return src.chart;
+  return { ...src.chart, annotations: { ...own, ...derived } };
+}
+
 /** The chart directory's files, relative path -> content. */
 export function chartFiles(src: ChartSource): Map<string, string> {
   checkValueReferences(src);
   const files = new Map<string, string>();
-  files.set('Chart.yaml', chartYaml(src.chart));
+  files.set('Chart.yaml', chartYaml(chartMetadata(src)));
   files.set('values.yaml', valuesYaml(src.chart.name, src.values));
   const schema = valuesSchema(`Values of the ${src.chart.name} chart`, src.values, src.schemaRules);
   files.set('values.schema.json', `${JSON.stringify(schema, null, 2)}\n`);
-  files.set('README.md', chartReadme(src.readmeIntro, src.values));
+  const intro = expandIncludes(src.readmeIntro, src.ciValues, path.join(src.dir, 'README.intro.md'));
+  files.set('README.md', chartReadme(intro, src.values, src.changelog));
   files.set('.helmignore', HELMIGNORE);
   for (const [rel, text] of src.templates) files.set(rel, text);
   for (const [rel, text] of src.ciValues) files.set(rel, text);
