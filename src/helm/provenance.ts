@@ -3,7 +3,7 @@
  * the chart metadata as YAML, a `...` separator, and `files: {<archive name>: sha256:<hex>}`.
  * `helm verify` checks the signature against a keyring and the sha256 against the archive.
  */
-import { dump } from 'js-yaml';
+import { dump, load } from 'js-yaml';
 import * as openpgp from 'openpgp';
 import { InputError } from '../errors.ts';
 import { sha256Hex } from './chart/archive.ts';
@@ -91,4 +91,59 @@ export async function signArchive(
     signingKeys: signingKey,
     config: { preferredHashAlgorithm: openpgp.enums.hash.sha512 },
   });
+}
+
+/** Public keys from a keyring file (binary `gpg --export` or ASCII-armored; secret keyrings work too). */
+export async function readPublicKeys(keyring: Buffer, keyringFile: string): Promise<openpgp.Key[]> {
+  try {
+    if (keyring.toString('latin1').includes('-----BEGIN PGP')) {
+      return await openpgp.readKeys({ armoredKeys: keyring.toString('utf8') });
+    }
+    return await openpgp.readKeys({ binaryKeys: new Uint8Array(keyring) });
+  } catch (err) {
+    throw new InputError(
+      keyringFile,
+      '',
+      `not a keyring: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+}
+
+/**
+ * Checks a `.prov` the way `helm verify` does: a clearsigned message whose `files:` section names
+ * `fileName` with the archive's sha256, signed by one of `keys` (the signature is only checked when
+ * keys are given). Returns what is wrong, or null.
+ */
+export async function provenanceProblem(
+  prov: Buffer,
+  archiveBytes: Buffer,
+  fileName: string,
+  keys: openpgp.Key[] | undefined,
+): Promise<string | null> {
+  let message: openpgp.CleartextMessage;
+  try {
+    message = await openpgp.readCleartextMessage({ cleartextMessage: prov.toString('utf8') });
+  } catch (err) {
+    return `not an OpenPGP clearsigned message (${err instanceof Error ? err.message : String(err)})`;
+  }
+  const text = message.getText();
+  const sep = text.indexOf('\n...\n');
+  let files: unknown;
+  try {
+    files = sep < 0 ? undefined : (load(text.slice(sep + 5)) as { files?: unknown } | null)?.files;
+  } catch {
+    files = undefined;
+  }
+  if (files === null || typeof files !== 'object') return 'has no files: section';
+  const sum = (files as Record<string, unknown>)[fileName];
+  const expected = `sha256:${sha256Hex(archiveBytes)}`;
+  if (sum !== expected) return `names ${fileName} with ${String(sum)}, but the archive has ${expected}`;
+  if (!keys) return null;
+  try {
+    const res = await openpgp.verify({ message, verificationKeys: keys, expectSigned: true });
+    await res.signatures[0]?.verified;
+    return null;
+  } catch (err) {
+    return `signature does not verify with the keyring (${err instanceof Error ? err.message : String(err)})`;
+  }
 }

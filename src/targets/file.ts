@@ -38,10 +38,11 @@
  * VINEYARD_CHARTS_STALE_MS (tuning.ts), and revoked by the next commit anyway. Readers (and
  * `serve`) only ever see a complete object.
  */
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, opendir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PipelineError } from '../errors.ts';
 import { commit, type Expectation, md5Hex } from './file/commit.ts';
+import { isLeftover } from './file/names.ts';
 import { sweepLeftovers } from './file/sweep.ts';
 import {
   bareEtag,
@@ -147,5 +148,28 @@ export class FileStorage implements Storage {
       if (info?.isFile()) out.push({ key, lastModified: info.mtime });
     }
     return out;
+  }
+
+  /** Regular files directly in the repository directory, streamed from the directory in pages. */
+  async *listPages(prefix: string): AsyncIterable<ListedObject[]> {
+    this.stats.requests++;
+    let dir: Awaited<ReturnType<typeof opendir>>;
+    try {
+      dir = await opendir(this.root);
+    } catch (err) {
+      if (isMissing(err)) return;
+      throw err;
+    }
+    let page: ListedObject[] = [];
+    for await (const entry of dir) {
+      if (!entry.name.startsWith(prefix) || isLeftover(entry.name) || !entry.isFile()) continue;
+      const info = await stat(path.join(this.root, entry.name)).catch(() => null);
+      if (info?.isFile()) page.push({ key: entry.name, lastModified: info.mtime, size: info.size });
+      if (page.length >= 1000) {
+        yield page;
+        page = [];
+      }
+    }
+    if (page.length > 0) yield page;
   }
 }

@@ -15,6 +15,7 @@
  * Values shorter than MIN_SECRET_LENGTH are not masked: doing so would garble ordinary text.
  */
 import { InputError, PipelineError, UsageError } from '../errors.ts';
+import type { Storage } from './storage.ts';
 import type { PublishedChart, PublishOptions, Target } from './target.ts';
 
 const SECRET_VARIABLES = [
@@ -195,6 +196,8 @@ export function redacting(target: Target): Target {
       return guarded(async () => redactStrings(await target.publish(files, { ...opts, onProgress })));
     },
     readPublished: (charts) => guarded(async () => (await target.readPublished(charts)).map(published)),
+    // maintenance stages print the storage's findings through redactSecrets themselves
+    ...(target.storage ? { storage: () => guarded(() => (target.storage as () => Promise<Storage>)()) } : {}),
     close: () => guarded(() => target.close()),
   };
 }

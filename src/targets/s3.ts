@@ -9,6 +9,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
   PutObjectCommand,
   type PutObjectCommandInput,
   S3Client,
@@ -254,6 +255,33 @@ export class S3Storage implements Storage {
     } catch (err) {
       this.fail('LIST', prefix, err);
     }
+  }
+
+  async *listPages(prefix: string): AsyncIterable<ListedObject[]> {
+    const full = this.keyOf(prefix);
+    const strip = full.length - prefix.length;
+    let token: string | undefined;
+    do {
+      let res: ListObjectsV2CommandOutput;
+      try {
+        res = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.loc.bucket,
+            Prefix: full,
+            MaxKeys: 1000,
+            ContinuationToken: token,
+          }),
+        );
+      } catch (err) {
+        this.fail('LIST', prefix, err);
+      }
+      yield (res.Contents ?? []).flatMap((o) =>
+        o.Key && o.LastModified
+          ? [{ key: o.Key.slice(strip), lastModified: o.LastModified, size: o.Size }]
+          : [],
+      );
+      token = res.IsTruncated ? res.NextContinuationToken : undefined;
+    } while (token);
   }
 
   async close(): Promise<void> {

@@ -42,6 +42,8 @@ export type PutResult = { ok: true; etag: string } | WriteRejected;
 export interface ListedObject {
   key: string;
   lastModified: Date;
+  /** Bytes, when the listing says (S3 and file:// do). */
+  size?: number;
 }
 
 export interface TrafficStats {
@@ -64,6 +66,12 @@ export interface Storage {
    * such as probe objects. Optional; may fail (no list permission): callers treat it as best effort.
    */
   list?(prefix: string): Promise<ListedObject[]>;
+  /**
+   * Every object whose key starts with `prefix`, one page (at most ~1000 keys) at a time, so that a
+   * repository of any size is walked in bounded memory (repo verify / reindex). Hidden crash leftovers
+   * of the store itself (file:// stages) are not listed.
+   */
+  listPages(prefix: string): AsyncIterable<ListedObject[]>;
   /** Requests and payload bytes so far (for --json and the benchmark). */
   readonly stats: TrafficStats;
   /** Releases clients and sockets; the storage is unusable afterwards. */

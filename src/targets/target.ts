@@ -10,6 +10,7 @@
 import type { ChartArchive } from '../helm/chart/archive.ts';
 import type { MetadataObject } from './repository/metadata-objects.ts';
 import type { IndexFormat } from './repository/remote-index.ts';
+import type { Storage } from './storage.ts';
 import type { PublishSummary, TargetKind } from './summary.ts';
 
 /** How to reach s3:// stores; the SDK's standard chain fills in what is not given. */
@@ -85,6 +86,8 @@ export interface Target {
   publish(files: string[], opts?: PublishOptions): Promise<PublishSummary>;
   /** Per chart: the versions the target lists, and the archives of the newest and of `version`. */
   readPublished(charts: LocalChart[]): Promise<PublishedChart[]>;
+  /** Chart repositories only: the store under the index, for maintenance (repo verify/reindex, unpublish). */
+  storage?(): Promise<Storage>;
   /** Releases connections (S3 sockets); the target is unusable afterwards. */
   close(): Promise<void>;
 }

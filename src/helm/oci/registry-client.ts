@@ -309,4 +309,55 @@ export class RegistryClient {
     if (res.status !== 201) return this.fail(`PUT manifest ${tag}`, res);
     await res.body?.cancel();
   }
+
+  /** A blob's bytes as served, unchecked (repo verify compares the digest itself); undefined on 404. */
+  async fetchBlob(digest: string): Promise<Buffer | undefined> {
+    const res = await this.request('GET', this.repoPath(`blobs/${digest}`));
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    if (!res.ok) return this.fail(`GET blob ${digest}`, res);
+    return Buffer.from(await res.arrayBuffer());
+  }
+
+  /**
+   * Repositories of the registry whose name starts with `prefix` (`/v2/_catalog`, paginated); undefined
+   * when the registry does not offer the catalog (many hosted registries do not).
+   */
+  async listRepositories(prefix: string): Promise<string[] | undefined> {
+    const out: string[] = [];
+    let next: string | null = '/v2/_catalog?n=1000';
+    for (let page = 0; next && page < 1000; page++) {
+      const res = await this.request('GET', next);
+      if (res.status === 404 || res.status === 401 || res.status === 403 || res.status === 405) {
+        await res.body?.cancel();
+        return undefined;
+      }
+      if (!res.ok) return this.fail('GET _catalog', res);
+      const body = (await res.json()) as { repositories?: string[] | null };
+      out.push(...(body.repositories ?? []).filter((r) => r.startsWith(prefix)));
+      const link = res.headers.get('link')?.match(/<([^>]+)>/)?.[1];
+      next = link ? new URL(link, this.baseUrl).toString() : null;
+    }
+    return out;
+  }
+
+  /**
+   * Deletes a manifest by digest (which removes every tag pointing at it). `unsupported` when the
+   * registry refuses deletes (405, or the UNSUPPORTED error code; docker-registry without
+   * REGISTRY_STORAGE_DELETE_ENABLED), with the registry's own words.
+   */
+  async deleteManifest(
+    digest: string,
+  ): Promise<{ ok: true } | { ok: false; unsupported: boolean; status: number; message: string }> {
+    const res = await this.request('DELETE', this.repoPath(`manifests/${digest}`));
+    if (res.status === 202 || res.status === 200 || res.status === 204) {
+      await res.body?.cancel();
+      return { ok: true };
+    }
+    const message = await registryErrorText(res);
+    const unsupported = res.status === 405 || /UNSUPPORTED/.test(message);
+    return { ok: false, unsupported, status: res.status, message };
+  }
 }

@@ -25,6 +25,7 @@ import {
 } from './metadata-objects.ts';
 import { type ImmutableObject, inspect, refusal, type StoredState, upload } from './objects.ts';
 import { planIndexOnly, readIndex, updateIndex } from './remote-index.ts';
+import { checkTombstones } from './tombstones.ts';
 
 interface Planned {
   input: ChartInput;
@@ -100,6 +101,12 @@ export async function publishToRepository(
   for (const p of planned) {
     if (p.state.kind === 'different' && !opts.force) throw refusal(storage, p.obj, p.state.info);
   }
+  // a version taken back with `unpublish` comes back only with the same bytes (or --force)
+  await checkTombstones(
+    storage,
+    inputs.map((i) => ({ ...i.archive.metadata, digest: i.archive.digest })),
+    Boolean(opts.force),
+  );
   // refuses, before anything is written, an index that already has these versions with other digests
   const indexPlan = planIndexOnly(current, entries, opts.force);
   const summary: RepositoryPublishSummary = {

@@ -113,19 +113,54 @@ export async function updateIndex(
   entries: IndexEntry[],
   opts: UpdateOptions,
 ): Promise<IndexUpdate> {
+  const where = storage.describe(INDEX_KEY);
+  let last = { added: [] as string[], unchanged: [] as string[], entries: 0 };
+  const outcome = await rewriteIndex(
+    storage,
+    first,
+    (current) => {
+      const merged = merge(current, entries, opts.force, where);
+      last = {
+        added: merged.added.map(label),
+        unchanged: merged.unchanged.map(label),
+        entries: countEntries(merged.index),
+      };
+      return merged.added.length === 0 ? null : merged.index;
+    },
+    opts,
+    'the charts are uploaded, re-run publish to add them to the index (it is idempotent)',
+  );
+  return { key: INDEX_KEY, ...last, action: outcome.action, attempts: outcome.attempts };
+}
+
+export interface RewriteOutcome {
+  action: 'created' | 'updated' | 'unchanged';
+  /** conditional writes tried (0 when nothing needed writing) */
+  attempts: number;
+  /** the index as written (or as read, when unchanged) */
+  index: IndexFile | null;
+}
+
+/**
+ * The one conditional-write loop of index.yaml (publish, reindex, unpublish): `change` computes the
+ * new index from the current one (null: nothing to write), which is written with If-Match on the ETag
+ * read (If-None-Match: * when creating); after a lost race the index is re-read and `change` runs
+ * again on what the winner wrote, so the winner's entries are never lost.
+ */
+export async function rewriteIndex(
+  storage: Storage,
+  first: RemoteIndex | null,
+  change: (current: RemoteIndex | null) => IndexFile | null,
+  opts: Omit<UpdateOptions, 'force'>,
+  advice = 're-run to retry',
+): Promise<RewriteOutcome> {
   const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const where = storage.describe(INDEX_KEY);
   let current = first;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const merged = merge(current, entries, opts.force, where);
-    const result = {
-      key: INDEX_KEY,
-      added: merged.added.map(label),
-      unchanged: merged.unchanged.map(label),
-      entries: countEntries(merged.index),
-    };
-    if (merged.added.length === 0) return { ...result, action: 'unchanged', attempts: attempt - 1 };
-    const body = Buffer.from(serializeIndex(merged.index, opts.format));
+    const next = change(current);
+    if (next === null) return { action: 'unchanged', attempts: attempt - 1, index: current?.index ?? null };
+    const body = Buffer.from(serializeIndex(next, opts.format));
     const condition = current
       ? { ifMatch: formatEtag(current.etag, opts.ifMatchForm ?? 'quoted') }
       : { ifNoneMatch: '*' as const };
@@ -135,13 +170,12 @@ export async function updateIndex(
       cacheControl: 'no-cache',
       ...(opts.ifMatchForm !== null ? condition : {}),
     });
-    if (res.ok) return { ...result, action: current ? 'updated' : 'created', attempts: attempt };
+    if (res.ok) return { action: current ? 'updated' : 'created', attempts: attempt, index: next };
     // Lost a race (or a retried request of ours already landed): wait, re-read, merge again.
     await sleep(backoffDelay(attempt));
     current = await readIndex(storage);
   }
   throw new PipelineError(
-    `${where}: still losing to concurrent writers after ${maxAttempts} attempts; the charts are uploaded, ` +
-      're-run publish to add them to the index (it is idempotent)',
+    `${where}: still losing to concurrent writers after ${maxAttempts} attempts; ${advice}`,
   );
 }

@@ -13,7 +13,7 @@ import { publishedInRepository } from './published.ts';
 
 export class RepositoryTarget implements Target {
   readonly kind = 'repository' as const;
-  private storage: Promise<Storage> | undefined;
+  private opened: Promise<Storage> | undefined;
 
   constructor(
     private readonly location: string,
@@ -25,9 +25,13 @@ export class RepositoryTarget implements Target {
     return this.location;
   }
 
+  storage(): Promise<Storage> {
+    return this.store();
+  }
+
   private store(): Promise<Storage> {
-    this.storage ??= this.openStorage();
-    return this.storage;
+    this.opened ??= this.openStorage();
+    return this.opened;
   }
 
   async publish(files: string[], opts: PublishOptions = {}): Promise<RepositoryPublishSummary> {
@@ -42,8 +46,8 @@ export class RepositoryTarget implements Target {
   }
 
   async close(): Promise<void> {
-    const storage = this.storage;
-    this.storage = undefined;
+    const storage = this.opened;
+    this.opened = undefined;
     // a storage that failed to open has nothing to release
     if (storage)
       await storage.then(

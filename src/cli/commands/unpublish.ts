@@ -1,0 +1,69 @@
+/** `vineyard-charts unpublish CHART VERSION`: takes a published version back (any target scheme). */
+import type { Command } from 'commander';
+import { DEFAULT_TARGET } from '../../targets/registry.ts';
+import { addTransportFlags, type TransportFlags } from '../flags.ts';
+
+interface UnpublishFlags extends TransportFlags {
+  to: string;
+  reason?: string;
+  force?: boolean;
+  dryRun?: boolean;
+  baseUrl?: string;
+  singleWriter?: boolean;
+  json?: boolean;
+}
+
+const HELP_AFTER = `
+Order (file://, s3://): a tombstone .tombstones/CHART-VERSION.json (digest, reason, time) is written
+first, then the index entry is removed with a conditional write (a concurrent publish is never lost),
+then the tarball and its .prov are deleted. Publishing the same version again with other bytes is refused
+(publish --force overrides); with the same bytes it is restored. A re-run converges.
+oci://: the manifest is deleted where the registry allows deletes; where it does not (HTTP 405
+UNSUPPORTED) nothing changes and the command says so (exit 1).
+
+Exit codes: 0 unpublished (or already), 1 refused or failed, 2 usage error (e.g. not published).
+`;
+
+export function register(program: Command): void {
+  addTransportFlags(
+    program
+      .command('unpublish')
+      .summary('take a published chart version back (index entry, then tarball; leaves a tombstone)')
+      .description(
+        'Removes CHART VERSION from a repository or registry, safely against concurrent publishers.',
+      )
+      .argument('<chart>', 'chart name')
+      .argument('<version>', 'chart version')
+      .option(
+        '--to <url>',
+        'repository: file://DIR, s3://BUCKET[/PREFIX] or oci://HOST[:PORT]/PATH',
+        DEFAULT_TARGET,
+      )
+      .option('--reason <text>', 'why, recorded in the tombstone')
+      .option('--force', 'also when the stored tarball disagrees with the index, or the index lacks it')
+      .option('--dry-run', 'print what would be removed and change nothing')
+      .option('--base-url <url>', "the repository's public URL (entries with absolute URLs under it)")
+      .option('--single-writer', 'allow stores that ignore conditional writes: you vouch nothing else writes')
+      .option('--json', 'print a JSON report on stdout'),
+  )
+    .addHelpText('after', HELP_AFTER)
+    .action(async (chart: string, version: string, flags: UnpublishFlags) => {
+      const { unpublish, formatUnpublishReport } = await import('../../stages/repo/unpublish.ts');
+      const report = await unpublish(chart, version, {
+        to: flags.to,
+        endpoint: flags.endpoint,
+        pathStyle: flags.pathStyle,
+        region: flags.region,
+        plainHttp: flags.plainHttp,
+        baseUrl: flags.baseUrl,
+        reason: flags.reason,
+        force: flags.force,
+        dryRun: flags.dryRun,
+        singleWriter: flags.singleWriter,
+        onProgress: (m) => process.stderr.write(`${m}\n`),
+      });
+      process.stdout.write(
+        flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatUnpublishReport(report),
+      );
+    });
+}

@@ -1,0 +1,221 @@
+/**
+ * `repo verify` and `unpublish` on OCI registries (one repository per chart, one tag per version, as
+ * `helm push` does). The charts are found through the registry's catalog (`/v2/_catalog`), or named
+ * with --chart where the registry offers none.
+ */
+import type * as openpgp from 'openpgp';
+import { PipelineError, UsageError } from '../../errors.ts';
+import { readChartArchive } from '../../helm/chart/archive.ts';
+import {
+  HELM_CHART_LAYER_MEDIA_TYPE,
+  HELM_PROV_LAYER_MEDIA_TYPE,
+  sha256Digest,
+  tagForVersion,
+} from '../../helm/oci/manifest.ts';
+import { registryClientFor } from '../../helm/oci/push.ts';
+import { parseOciTarget, repositoryFor } from '../../helm/oci/reference.ts';
+import type { RegistryClient } from '../../helm/oci/registry-client.ts';
+import { provenanceProblem } from '../../helm/provenance.ts';
+import { DEFAULT_CONCURRENCY, mapLimit } from './common.ts';
+import { type Finding, metadataDiff, semverTags, type VerifyOptions, type VerifyReport } from './verify.ts';
+
+interface Descriptor {
+  mediaType?: string;
+  digest?: string;
+  size?: number;
+}
+
+function clientFor(opts: VerifyOptions, repository: string, actions: 'pull' | 'pull,push'): RegistryClient {
+  return registryClientFor(parseOciTarget(opts.to), repository, {
+    plainHttp: opts.plainHttp,
+    env: opts.env ?? process.env,
+    actions,
+  });
+}
+
+async function chartRepositories(opts: VerifyOptions): Promise<string[]> {
+  const ref = parseOciTarget(opts.to);
+  if (opts.charts && opts.charts.length > 0) return opts.charts.map((c) => repositoryFor(ref, c));
+  const prefix = ref.namespace === '' ? '' : `${ref.namespace}/`;
+  const catalog = await clientFor(opts, ref.namespace || 'catalog', 'pull')
+    .listRepositories(prefix)
+    .catch(() => undefined);
+  if (catalog === undefined)
+    throw new UsageError(
+      `${opts.to}: the registry offers no catalog; name the charts to check with --chart NAME`,
+    );
+  // charts sit directly under the path (helm push's PATH/<chart>)
+  return catalog.filter((r) => !r.slice(prefix.length).includes('/'));
+}
+
+async function checkTag(
+  client: RegistryClient,
+  where: string,
+  chart: string,
+  tag: string,
+  keys: openpgp.Key[] | undefined,
+): Promise<{ findings: Finding[]; hasProv: boolean }> {
+  const version = tag.replaceAll('_', '+');
+  const at = { chart, version };
+  const location = `${where}:${tag}`;
+  const findings: Finding[] = [];
+  const add = (code: Finding['code'], message: string, loc = location) =>
+    findings.push({ ...at, code, location: loc, message });
+  const manifest = await client.getManifest(tag);
+  if (!manifest) {
+    add('manifest-missing', `${location}: the tag is listed but its manifest is missing`);
+    return { findings, hasProv: false };
+  }
+  let doc: { config?: Descriptor; layers?: Descriptor[] };
+  try {
+    doc = JSON.parse(manifest.bytes.toString('utf8'));
+    if (!doc.config?.digest || !Array.isArray(doc.layers)) throw new Error('no config or layers');
+  } catch (err) {
+    add(
+      'manifest-malformed',
+      `${location}: manifest ${manifest.digest} is not an image manifest (${(err as Error).message})`,
+    );
+    return { findings, hasProv: false };
+  }
+  const blobs = new Map<string, Buffer>();
+  for (const d of [doc.config, ...doc.layers]) {
+    if (!d?.digest) {
+      add('manifest-malformed', `${location}: a descriptor has no digest`);
+      continue;
+    }
+    const bytes = await client.fetchBlob(d.digest);
+    const blobLoc = `${where}@${d.digest}`;
+    if (!bytes) {
+      add('missing-blob', `${location}: ${d.mediaType ?? 'blob'} ${d.digest} is missing`, blobLoc);
+      continue;
+    }
+    if (sha256Digest(bytes) !== d.digest || (d.size !== undefined && d.size !== bytes.length)) {
+      add(
+        'digest-mismatch',
+        `${location}: ${d.digest} serves ${bytes.length} bytes with ${sha256Digest(bytes)}`,
+        blobLoc,
+      );
+      continue;
+    }
+    blobs.set(d.mediaType ?? '', bytes);
+  }
+  const config = doc.config.digest ? blobs.get(doc.config.mediaType ?? '') : undefined;
+  let configMeta: { name?: string; version?: string } = {};
+  try {
+    if (config) configMeta = JSON.parse(config.toString('utf8'));
+  } catch {
+    add('manifest-malformed', `${location}: the config blob is not JSON`);
+  }
+  if (config && (configMeta.version !== version || configMeta.name !== chart))
+    add('metadata-mismatch', `${location}: the config says ${configMeta.name} ${configMeta.version}`);
+  const chartBytes = blobs.get(HELM_CHART_LAYER_MEDIA_TYPE);
+  if (!chartBytes) {
+    if (!doc.layers.some((l) => l.mediaType === HELM_CHART_LAYER_MEDIA_TYPE))
+      add('manifest-malformed', `${location}: no chart content layer (not a helm chart)`);
+    return { findings, hasProv: false };
+  }
+  try {
+    const archive = await readChartArchive(chartBytes, location);
+    if (archive.metadata.name !== chart || archive.metadata.version !== version)
+      add(
+        'metadata-mismatch',
+        `${location}: the chart layer holds ${archive.metadata.name} ${archive.metadata.version}`,
+      );
+    else if (config) {
+      const diff = metadataDiff(configMeta, archive.metadata);
+      if (diff.length > 0)
+        add('metadata-mismatch', `${location}: the config differs from Chart.yaml in ${diff.join(', ')}`);
+    }
+  } catch (err) {
+    add('tarball-malformed', (err as Error).message);
+  }
+  const prov = blobs.get(HELM_PROV_LAYER_MEDIA_TYPE);
+  if (prov) {
+    const problem = await provenanceProblem(prov, chartBytes, `${chart}-${version}.tgz`, keys);
+    if (problem) add('prov-invalid', `${location}: the provenance layer ${problem}`);
+  }
+  return {
+    findings,
+    hasProv: prov !== undefined || doc.layers.some((l) => l.mediaType === HELM_PROV_LAYER_MEDIA_TYPE),
+  };
+}
+
+export async function verifyOci(opts: VerifyOptions, keys: openpgp.Key[] | undefined): Promise<VerifyReport> {
+  const ref = parseOciTarget(opts.to);
+  const findings: Finding[] = [];
+  let checked = 0;
+  for (const repository of await chartRepositories(opts)) {
+    const chart = repository.split('/').pop() ?? repository;
+    const client = clientFor(opts, repository, 'pull');
+    const where = `oci://${ref.registry}/${repository}`;
+    const tags = semverTags(await client.listTags());
+    checked += tags.length;
+    const results = await mapLimit(tags, opts.concurrency ?? DEFAULT_CONCURRENCY, (tag) =>
+      checkTag(client, where, chart, tag, keys),
+    );
+    const anyProv = results.some((r) => r.hasProv);
+    results.forEach((r, i) => {
+      findings.push(...r.findings);
+      if (anyProv && !r.hasProv && r.findings.length === 0)
+        findings.push({
+          code: 'prov-missing',
+          chart,
+          version: tags[i].replaceAll('_', '+'),
+          location: `${where}:${tags[i]}`,
+          message: `${where}:${tags[i]} has no provenance layer, while other versions are signed`,
+        });
+    });
+  }
+  return { target: opts.to, kind: 'oci', checked, signatures: keys !== undefined, findings };
+}
+
+export interface OciUnpublishResult {
+  reference: string;
+  digest?: string;
+  action: 'deleted' | 'absent' | 'unsupported' | 'would-delete';
+  message: string;
+}
+
+/** Deletes the manifest of CHART:VERSION (and so the tag) where the registry allows deletes. */
+export async function unpublishOci(
+  opts: VerifyOptions & { dryRun?: boolean },
+  chart: string,
+  version: string,
+): Promise<OciUnpublishResult> {
+  const ref = parseOciTarget(opts.to);
+  const repository = repositoryFor(ref, chart);
+  const tag = tagForVersion(version);
+  const reference = `oci://${ref.registry}/${repository}:${tag}`;
+  const client = clientFor(opts, repository, opts.dryRun ? 'pull' : 'pull,push');
+  const manifest = await client.getManifest(tag);
+  if (!manifest)
+    return { reference, action: 'absent', message: `${reference} does not exist; nothing to unpublish` };
+  if (opts.dryRun)
+    return {
+      reference,
+      digest: manifest.digest,
+      action: 'would-delete',
+      message: `would delete ${reference} (${manifest.digest})`,
+    };
+  const res = await client.deleteManifest(manifest.digest);
+  if (res.ok)
+    return {
+      reference,
+      digest: manifest.digest,
+      action: 'deleted',
+      message: `deleted ${reference} (${manifest.digest})`,
+    };
+  if (res.unsupported)
+    return {
+      reference,
+      digest: manifest.digest,
+      action: 'unsupported',
+      message:
+        `${ref.registry} does not allow deleting manifests (HTTP ${res.status}${res.message ? `: ${res.message}` : ''}); ` +
+        `${reference} is still published. Delete it with the registry's own tools ` +
+        '(docker-registry: REGISTRY_STORAGE_DELETE_ENABLED=true)',
+    };
+  throw new PipelineError(
+    `${reference}: DELETE manifest ${manifest.digest} failed with HTTP ${res.status}: ${res.message}`,
+  );
+}
