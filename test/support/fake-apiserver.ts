@@ -16,6 +16,24 @@ export interface FakeApiServer {
   close(): Promise<void>;
 }
 
+const CORE = ['ConfigMap', 'Pod', 'PersistentVolumeClaim', 'Secret', 'Service', 'ServiceAccount'];
+const APPS = { groupVersion: 'apps/v1', version: 'v1' };
+
+/** Discovery of namespaced kinds: enough for helm to map the chart's objects to resources. */
+function resources(groupVersion: string, kinds: string[]) {
+  return {
+    kind: 'APIResourceList',
+    groupVersion,
+    resources: kinds.map((kind) => ({
+      name: `${kind.toLowerCase()}s`,
+      singularName: kind.toLowerCase(),
+      namespaced: true,
+      kind,
+      verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'],
+    })),
+  };
+}
+
 export async function fakeApiServer(dir: string): Promise<FakeApiServer> {
   const gets: string[] = [];
   const server: Server = createServer((req, res) => {
@@ -27,8 +45,14 @@ export async function fakeApiServer(dir: string): Promise<FakeApiServer> {
     };
     if (url === '/version') return send(200, { major: '1', minor: '31', gitVersion: 'v1.31.0' });
     if (url === '/api') return send(200, { kind: 'APIVersions', versions: ['v1'] });
-    if (url === '/api/v1') return send(200, { kind: 'APIResourceList', groupVersion: 'v1', resources: [] });
-    if (url === '/apis') return send(200, { kind: 'APIGroupList', groups: [] });
+    if (url === '/api/v1') return send(200, resources('v1', CORE));
+    if (url === '/apis')
+      return send(200, {
+        kind: 'APIGroupList',
+        groups: [{ name: 'apps', versions: [APPS], preferredVersion: APPS }],
+      });
+    if (url === '/apis/apps/v1')
+      return send(200, resources('apps/v1', ['DaemonSet', 'StatefulSet', 'Deployment']));
     return send(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 });
   });
   const port = await freePort();
