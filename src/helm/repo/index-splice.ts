@@ -18,7 +18,14 @@ import {
   serializeIndex,
   validateIndex,
 } from './index-file.ts';
-import { DOUBLE_QUOTED, emitYaml, fastParseYaml, RESERVED, SAFE_KEY } from './index-yaml.ts';
+import {
+  DOUBLE_QUOTED,
+  emitYaml,
+  fastParseYaml,
+  isPlainStringRead,
+  RESERVED,
+  SAFE_KEY,
+} from './index-yaml.ts';
 import { fieldStats, verbatimEntryCount } from './verbatim-chart.ts';
 
 /**
@@ -78,7 +85,11 @@ interface ChartBlock {
 function chartKey(line: string): string | undefined {
   if (!line.endsWith(':')) return undefined;
   const raw = line.slice(0, -1);
-  if (raw.charCodeAt(0) !== 34 /* " */) return SAFE_KEY.test(raw) && !RESERVED.test(raw) ? raw : undefined;
+  if (raw.charCodeAt(0) !== 34 /* " */) {
+    if (SAFE_KEY.test(raw) && !RESERVED.test(raw)) return raw;
+    // e.g. 3scale-operator: plain, as helm writes it, when it cannot read as a number
+    return /^[!-~]+$/.test(raw) && isPlainStringRead(raw) ? raw : undefined;
+  }
   if (!DOUBLE_QUOTED.test(raw) || /[^ -~]/.test(raw)) return undefined; // ASCII keys only
   try {
     return JSON.parse(raw);

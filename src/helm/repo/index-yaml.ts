@@ -25,9 +25,9 @@ const SAFE_PLAIN = /^[A-Za-z_][A-Za-z0-9_ ./@()+,;=^~'"!$%&*?:#-]*$/;
 const VERSION_PLAIN = /^[0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.+-]*)?$/;
 /**
  * sha256 digests, which helm writes unquoted: 64 hex digits holding a letter other than e (so never an
- * integer or a float like 12e34), not starting with 0b (a YAML 1.1 binary integer).
+ * integer or a float like 12e34, nor a binary integer: 0b needs only 0s and 1s after it).
  */
-const DIGEST_PLAIN = /^(?!0b)(?=.*[a-df])[0-9a-f]{64}$/;
+const DIGEST_PLAIN = /^(?=.*[a-df])[0-9a-f]{64}$/;
 export const SAFE_KEY = /^[A-Za-z_][A-Za-z0-9_./-]*$/;
 export const DOUBLE_QUOTED = /^"(?:[^"\\]|\\.)*"$/;
 const SINGLE_QUOTED = /^'(?:[^']|'')*'$/;
@@ -71,11 +71,38 @@ export function isPlainStringRead(s: string): boolean {
   if (isPlainString(s)) return true;
   if (s === '' || !PLAIN_SYNTAX.test(s)) return false;
   if (LETTER_START.test(s)) return !RESERVED.test(s);
-  try {
-    return load(s, { schema: CORE_SCHEMA }) === s;
-  } catch {
-    return false;
+  let known = jsYamlVerdicts.get(s);
+  if (known === undefined) {
+    try {
+      known = load(s, { schema: CORE_SCHEMA }) === s;
+    } catch {
+      known = false;
+    }
+    if (jsYamlVerdicts.size >= 10_000) jsYamlVerdicts.clear();
+    jsYamlVerdicts.set(s, known);
   }
+  return known;
+}
+
+/** js-yaml's verdicts on plain scalars it was asked about (e.g. a dependency's `1.x.x`, met again and again). */
+const jsYamlVerdicts = new Map<string, boolean>();
+
+/**
+ * A quoted scalar folded over lines by the emitter (go-yaml breaks at a space): each line break between
+ * non-blank lines reads as one space, or as nothing after an escaping backslash (double quotes), the
+ * continuation's indentation dropped. undefined for anything else (blank lines, trailing spaces before a
+ * break), which js-yaml then decides.
+ */
+function foldQuoted(lines: string[], double: boolean): string | undefined {
+  let text = lines[0];
+  for (let i = 1; i < lines.length; i++) {
+    const next = lines[i].trimStart();
+    if (next === '' || text.endsWith(' ')) return undefined;
+    let slashes = 0;
+    while (double && text.charCodeAt(text.length - 1 - slashes) === 92) slashes++;
+    text = slashes % 2 === 1 ? text.slice(0, -1) + next : `${text} ${next}`;
+  }
+  return stringScalar(text);
 }
 
 const SIMPLE_ESCAPES: Record<string, string> = {
@@ -135,11 +162,7 @@ export function stringScalar(s: string): string | undefined {
   if (c === 34 /* " */) {
     if (!DOUBLE_QUOTED.test(s)) return undefined;
     if (!s.includes('\\')) return s.slice(1, -1);
-    try {
-      return JSON.parse(s);
-    } catch {
-      return decodeDoubleQuoted(s); // YAML-only escapes such as \x41 or \U0001F680
-    }
+    return decodeDoubleQuoted(s); // YAML's escapes, a superset of JSON's (\x41, \U0001F680, \a, ...)
   }
   if (c === 39 /* ' */) return SINGLE_QUOTED.test(s) ? s.slice(1, -1).replaceAll("''", "'") : undefined;
   return isPlainStringRead(s) ? s : undefined;
@@ -264,14 +287,19 @@ class LineReader {
     if (c === 34 /* " */ || c === 39 /* ' */) {
       const re = c === 34 ? MULTILINE_DOUBLE : MULTILINE_SINGLE;
       let text = raw;
+      const first = this.pos;
       while (!re.test(text)) {
         if (!this.continues(this.pos + 1, parent)) throw NOT_HANDLED;
         this.advance();
         text += `\n${this.lines[this.pos]}`;
       }
+      const lines = this.lines.slice(first, this.pos + 1);
+      lines[0] = raw;
       this.advance();
       if (this.continues(this.pos, parent)) throw NOT_HANDLED; // text after the closing quote
-      // Folding rules of flow scalars (trimming, escaped line breaks): js-yaml decides, on this scalar only.
+      const folded = foldQuoted(lines, c === 34);
+      if (folded !== undefined) return folded;
+      // Other folding (blank lines, trailing spaces): js-yaml decides, on this scalar only.
       let v: unknown;
       try {
         v = load(text, { schema: CORE_SCHEMA });
