@@ -100,7 +100,9 @@ describe('publish to a directory, and serve it', () => {
     const changed = await packageChart(dir, { outDir: path.join(other, 'out') });
     const refused = await cli(['publish', changed.file, '--to', `file://${repo}`]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('imm-1.0.0.tgz already exists with different content');
+    expect(refused.stderr).toContain(
+      `imm 1.0.0 is already published at ${path.join(repo, 'imm-1.0.0.tgz')} with different content (values.yaml)`,
+    );
     expect(await readFile(path.join(repo, 'index.yaml'), 'utf8')).toBe(indexBefore);
     expect(
       createHash('sha256')

@@ -50,7 +50,7 @@ describe('publish --to oci://', () => {
       const refused = await cli(['publish', changed, '--to', to, '--plain-http']);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toMatch(
-        /error: oci:\/\/.*\/cli\/oci-demo:0\.1\.0 already exists with different content/,
+        /error: oci-demo 0\.1\.0 is already published at oci:\/\/.*\/cli\/oci-demo:0\.1\.0 with different content/,
       );
     });
   });

@@ -370,7 +370,8 @@ describe.skipIf(missing.length > 0)('publish to Ceph RGW', () => {
       expect(v1b.digest).not.toBe(v1.digest);
       const refused = await publish([v1b.file, '--to', to, '--endpoint', rgw.endpoint, '--path-style']);
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toContain('already exists with different content');
+      expect(refused.stderr).toContain('imm 1.0.0 is already published at');
+      expect(refused.stderr).toContain('with different content (values.yaml)');
       expect(refused.stderr).toContain('--force');
       expect(await list('immutable')).toEqual(before);
       const dry = await publish([

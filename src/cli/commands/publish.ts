@@ -20,8 +20,11 @@ interface PublishFlags {
 }
 
 const HELP_AFTER = `
-Protocol: each tarball (and its .prov) is uploaded first with If-None-Match: *; a version already stored
-with the same bytes is a no-op, different bytes are refused (exit 1, nothing changed) unless --force.
+A version the target already holds with the same content (the same files after unpacking, Chart.yaml
+compared as data, whatever the archive bytes) is a no-op; other content is refused (exit 1, nothing
+changed) unless --force. \`release\` decides with the same rule and words it the same way.
+
+Protocol: each tarball (and its .prov) is uploaded first with If-None-Match: *, then verified.
 The stored object's checksum is verified, and only then index.yaml is merged and written with If-Match,
 re-read and retried with backoff when another publisher wins the race. A re-run after any failure
 converges. Stores that ignore conditional writes (e.g. s3rver) are refused unless --single-writer.

@@ -52,8 +52,7 @@ export function formatRelease(s: ReleaseSummary): string {
   }
   for (const plan of s.targets) {
     lines.push(publishHeader(s.dryRun, plan.to));
-    for (const c of plan.charts)
-      if (c.action === 'unchanged') lines.push(`  unchanged     ${c.name} ${c.version} (already published)`);
+    for (const c of plan.charts) if (c.action === 'unchanged') lines.push(`  unchanged     ${c.note}`);
     lines.push(...(plan.result ? publishSummaryLines(plan.result) : ['  nothing to publish']));
   }
   return `${lines.join('\n')}\n`;

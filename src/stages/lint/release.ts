@@ -9,13 +9,14 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import semver from 'semver';
 import { readChartArchive } from '../../helm/chart/archive.ts';
-import { readChartYamlMapping } from '../../helm/chart/chartfile.ts';
+import { contentChanged } from '../../helm/chart/same-content.ts';
 import { parseIndex } from '../../helm/repo/index-file.ts';
 import { fetchBounded, LIMITS, readRegularFile } from '../../util/bounded-io.ts';
 import { offRepoMessage, withinRepository } from '../../util/repo-urls.ts';
 import type { ChartInfo } from './chartfile.ts';
 import type { LoadedChart } from './load.ts';
 import { type Finding, finding } from './model.ts';
+import { onlyMetadataChanged, podTemplateChanges } from './pod-templates.ts';
 import { type K8sObject, renderChart } from './templates.ts';
 import { parseValuesText, type Tree, valuesFor } from './values.ts';
 
@@ -45,26 +46,7 @@ function resolveChartUrl(indexLocation: string, url: string): string {
 }
 
 /** Chart.yaml is rewritten by `helm package`, so it is compared as data, without its version. */
-export function contentChanged(local: Map<string, Buffer>, published: Map<string, Buffer>): string[] {
-  const changed: string[] = [];
-  const names = new Set([...local.keys(), ...published.keys()]);
-  for (const name of [...names].sort()) {
-    const a = local.get(name);
-    const b = published.get(name);
-    if (!a || !b) {
-      changed.push(name);
-    } else if (name === 'Chart.yaml') {
-      const strip = (buf: Buffer) => {
-        const { version: _v, ...rest } = readChartYamlMapping(buf.toString('utf8'), 'Chart.yaml');
-        return rest;
-      };
-      if (!isDeepStrictEqual(strip(a), strip(b))) changed.push(name);
-    } else if (!a.equals(b)) {
-      changed.push(name);
-    }
-  }
-  return changed;
-}
+export { contentChanged };
 
 type Obj = Record<string, unknown>;
 const get = (o: unknown, p: string): unknown =>
@@ -186,6 +168,7 @@ export async function lintRelease(
       'WARNING',
     );
   }
+  const metadataOnly = onlyMetadataChanged(chart.files, published.files);
   for (const set of sets) {
     const now = rendered.find((r) => r.fixture === set.name);
     if (!now) continue;
@@ -206,6 +189,24 @@ export async function lintRelease(
     }
     for (const f of immutableChanges(before.docs, now.docs, newest.version))
       out.push({ ...f, fixtures: [set.name] });
+    // The local chart rendered as if it still had the published version: what the version alone changes.
+    const atPublished = renderChart(
+      chart,
+      { ...(info.meta as Record<string, unknown>), version: newest.version },
+      info.name,
+      set.values,
+      `v1.${maxMinor}.0`,
+    );
+    const byVersion = atPublished.findings.some((f) => f.severity === 'ERROR')
+      ? []
+      : podTemplateChanges(atPublished.docs, now.docs, newest.version, 'version');
+    const byUpgrade = podTemplateChanges(
+      before.docs,
+      now.docs,
+      newest.version,
+      metadataOnly ? 'metadata' : 'content',
+    ).filter((f) => !byVersion.some((v) => v.file === f.file));
+    for (const f of [...byVersion, ...byUpgrade]) out.push({ ...f, fixtures: [set.name] });
   }
   return out;
 }

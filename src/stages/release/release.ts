@@ -9,17 +9,19 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../../errors.ts';
 import { type ChartArchive, readChartArchive } from '../../helm/chart/archive.ts';
+import { listChartSources } from '../../model/chart-source.ts';
+import { type ChartAction, type ChartDecision, decide } from '../../targets/decide.ts';
 import { checkTarget, openTarget } from '../../targets/registry.ts';
 import type { PublishSummary, TargetKind } from '../../targets/summary.ts';
-import type { PublishedChart, S3Options, Target } from '../../targets/target.ts';
+import type { S3Options, Target } from '../../targets/target.ts';
 import { writeFileAtomic } from '../../util/atomic-write.ts';
 import { makeTempDir } from '../../util/temp-dir.ts';
 import { lintCharts } from '../lint/lint.ts';
 import type { Finding } from '../lint/model.ts';
-import { contentChanged } from '../lint/release.ts';
 import type { Summary as LintSummary } from '../lint/report.ts';
 import { archiveFileName, buildChartArchive, signArchive } from '../package/package.ts';
 import { renderAll } from '../render/render.ts';
+import { missingChangelog } from './changelog.ts';
 import { writeSnapshot } from './published.ts';
 
 export const ARTIFACTHUB_FILE = 'artifacthub-repo.yml';
@@ -55,12 +57,10 @@ export interface ReleasedChart {
   signed: boolean;
 }
 
-export type ChartAction = 'publish' | 'unchanged' | 'refused';
-
 export interface TargetPlan {
   to: string;
   kind: TargetKind;
-  charts: { name: string; version: string; published: string[]; action: ChartAction; reason?: string }[];
+  charts: ChartDecision[];
   lint: { against: string | null; summary: LintSummary; findings: Finding[] };
   result?: PublishSummary;
 }
@@ -80,31 +80,23 @@ interface Built {
   provenance?: string;
 }
 
-/** Same version already published: identical content is a no-op, anything else must be bumped. */
-export function decide(built: ChartArchive, published: PublishedChart | undefined) {
-  const { name, version } = built.metadata;
-  const versions = published?.versions ?? [];
-  const current = published?.current;
-  if (!current) return { name, version, published: versions, action: 'publish' as ChartAction };
-  const changed = contentChanged(built.files, current.archive.files);
-  if (changed.length === 0) return { name, version, published: versions, action: 'unchanged' as ChartAction };
-  const files = `${changed.slice(0, 5).join(', ')}${changed.length > 5 ? ', ...' : ''}`;
-  return {
-    name,
-    version,
-    published: versions,
-    action: 'refused' as ChartAction,
-    reason:
-      `${name} ${version} is already published at ${current.location} with different content (${files}); ` +
-      `a published version is immutable: bump the chart version`,
-  };
-}
+/** Same version already published: the one rule `publish` uses too (src/targets/decide.ts). */
+export { type ChartAction, decide };
 
-async function buildCharts(dirs: string[], opts: ReleaseOptions): Promise<Built[]> {
+async function buildCharts(
+  dirs: string[],
+  sourceDirs: Map<string, string>,
+  opts: ReleaseOptions,
+): Promise<Built[]> {
   const keyring = opts.sign ? await readFile(opts.sign.keyringFile) : undefined;
   const out: Built[] = [];
   for (const chartDir of dirs) {
-    const { bytes, metadata } = await buildChartArchive(chartDir, { sourceDateEpoch: opts.sourceDateEpoch });
+    // Dated by the chart's sources, not by where it was rendered: a dry run (rendered in a scratch
+    // directory outside git) builds the very bytes the real run publishes.
+    const { bytes, metadata } = await buildChartArchive(chartDir, {
+      sourceDateEpoch: opts.sourceDateEpoch,
+      sourceDir: sourceDirs.get(chartDir) ?? chartDir,
+    });
     const file = archiveFileName(metadata);
     const archive = await readChartArchive(bytes, file);
     const provenance =
@@ -153,7 +145,10 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseSummary> {
       throw new UsageError(`${opts.srcRoot}: no chart sources (chart-src/<chart>/index.ts)`);
 
     progress('[2/5] package');
-    const built = await buildCharts(dirs, opts);
+    // renderAll renders the chart sources in listChartSources' order, one output directory each
+    const sources = await listChartSources(opts.srcRoot);
+    const sourceDirs = new Map(dirs.map((d, i) => [d, sources[i]]));
+    const built = await buildCharts(dirs, sourceDirs, opts);
     for (const b of built)
       progress(`  ${b.chart.file} sha256:${b.chart.digest}${b.provenance ? ' (signed)' : ''}`);
 
@@ -193,6 +188,10 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseSummary> {
           published.find((p) => p.name === b.chart.name),
         ),
       );
+      for (const [j, c] of charts.entries()) {
+        if (c.action === 'publish' && !c.reason) c.reason = missingChangelog(built[j].archive);
+        if (c.reason) c.action = 'refused';
+      }
       for (const c of charts) if (c.reason) refusals.push(`${to}: ${c.reason}`);
       targets.push({
         to,
@@ -226,9 +225,7 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseSummary> {
     progress(`[5/5] publish${opts.dryRun ? ' (dry run: plan only)' : ''}`);
     for (const [t, plan] of targets.entries()) {
       const files = staged.filter((_, i) => plan.charts[i].action === 'publish');
-      for (const c of plan.charts)
-        if (c.action === 'unchanged')
-          progress(`  ${plan.to}: ${c.name} ${c.version} already published, same content`);
+      for (const c of plan.charts) if (c.action === 'unchanged') progress(`  ${plan.to}: ${c.note}`);
       // metadata files live next to an index: only chart repositories take them
       const metadata = plan.kind === 'repository' ? metadataObjects : [];
       if (files.length === 0 && metadata.length === 0) continue;
