@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
 import { RULES } from '../../stages/lint/model.ts';
-import { addValuesFlags, type ValuesFlags } from '../flags.ts';
+import { addTransportFlags, addValuesFlags, type TransportFlags, type ValuesFlags } from '../flags.ts';
 
-interface LintFlags extends ValuesFlags {
+interface LintFlags extends ValuesFlags, TransportFlags {
   strict?: boolean;
   json?: boolean;
   kubeVersion?: string;
@@ -54,19 +54,24 @@ export function register(program: Command): void {
     .option('--strict', 'fail on warnings too (like helm lint --strict)')
     .option('--json', 'print {findings, summary} as JSON (schemas/lint-report.schema.json) instead of text')
     .option('--kube-version <X.Y>', 'check only this Kubernetes version instead of every admitted one')
-    .option('--against <INDEX>', 'published index.yaml (file or http(s) URL) for the release checks')
+    .option(
+      '--against <REPO>',
+      'published repository for the release checks: its URL (as for helm repo add) or index.yaml URL,\n' +
+        'file://DIR, a directory or index file, oci://HOST/PATH (newest semver tag), s3://BUCKET[/PREFIX]',
+    )
     .option(
       '--allow-off-repo-urls',
       'let --against read chart URLs outside that repository (off: an index must not make us fetch anything)',
     );
-  addValuesFlags(cmd)
+  addTransportFlags(addValuesFlags(cmd))
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  vineyard-charts lint\n' +
         '  vineyard-charts lint --strict charts-out/vineyard --values my-values.yaml\n' +
         '  vineyard-charts lint charts-out/packages/vineyard-0.2.0.tgz --kube-version 1.31\n' +
-        '  vineyard-charts lint --strict --against https://charts.example.com/index.yaml\n' +
+        '  vineyard-charts lint --strict --against https://charts.example.com\n' +
+        '  vineyard-charts lint --strict --against oci://ghcr.io/v6d-io/charts\n' +
         '  vineyard-charts lint --json > lint.json\n\n' +
         'Rules (id, default severity, * = also checked by helm lint):\n' +
         Object.entries(RULES)
@@ -89,13 +94,28 @@ export function register(program: Command): void {
       }
       for (const v of flags.values)
         if (!existsSync(v)) throw new UsageError(`--values ${v}: no such file or directory`);
-      const { findings, summary } = await lintCharts(targets, {
-        strict: flags.strict,
-        kubeVersion: flags.kubeVersion,
-        against: flags.against,
-        values: { files: flags.values, set: flags.set },
-        allowOffRepoUrls: flags.allowOffRepoUrls,
-      });
+      const { makeTempDir } = await import('../../util/temp-dir.ts');
+      const scratch = await makeTempDir('vineyard-lint-against-');
+      let result: Awaited<ReturnType<typeof lintCharts>>;
+      try {
+        const { resolveAgainst } = await import('../../stages/lint/against.ts');
+        const against = flags.against
+          ? await resolveAgainst(flags.against, targets, scratch.path, {
+              plainHttp: flags.plainHttp,
+              s3: { endpoint: flags.endpoint, pathStyle: flags.pathStyle, region: flags.region },
+            })
+          : undefined;
+        result = await lintCharts(targets, {
+          strict: flags.strict,
+          kubeVersion: flags.kubeVersion,
+          against,
+          values: { files: flags.values, set: flags.set },
+          allowOffRepoUrls: flags.allowOffRepoUrls,
+        });
+      } finally {
+        await scratch.remove();
+      }
+      const { findings, summary } = result;
       process.stdout.write(flags.json ? formatJson(findings, summary) : formatText(findings, summary));
       process.exitCode = summary.failed ? 1 : 0;
     });
