@@ -20,9 +20,12 @@ const STAGES: [string[], Loader][] = [
   [['package'], () => import('./commands/package.ts')],
   [['index'], () => import('./commands/repo-index.ts')],
   [['publish'], () => import('./commands/publish.ts')],
+  [['repo'], () => import('./commands/repo.ts')],
+  [['unpublish'], () => import('./commands/unpublish.ts')],
   [['release'], () => import('./commands/release.ts')],
   [['serve'], () => import('./commands/serve.ts')],
   [['deploy', 'undeploy'], () => import('./commands/deploy.ts')],
+  [['migrate-values'], () => import('./commands/migrate-values.ts')],
 ];
 
 const program = new Command('vineyard-charts')
@@ -37,6 +40,25 @@ const program = new Command('vineyard-charts')
   // commander's own messages quote the offending argument: masked like everything else we print
   .configureOutput({ writeErr: (text) => process.stderr.write(redactSecrets(text)) })
   .exitOverride();
+
+// A reader that goes away (`vineyard-charts lint --help | head`) ends us quietly, like a Unix tool
+// killed by SIGPIPE (exit 141), instead of an unhandled EPIPE stack trace.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(141);
+    throw err;
+  });
+
+/**
+ * A file-system error that escaped the stage's own checks still names its path in one line (exit 1):
+ * `ENOTDIR: not a directory, open '/x/file/index.yaml'` -> `/x/file/index.yaml: not a directory`.
+ */
+function fileSystemMessage(err: unknown): string | undefined {
+  const e = err as NodeJS.ErrnoException;
+  if (!(err instanceof Error) || typeof e.code !== 'string' || typeof e.path !== 'string') return undefined;
+  const what = /^[A-Z]+: ([^,]+)/.exec(e.message)?.[1] ?? e.code;
+  return `${e.path}: ${what}${e.syscall ? ` (${e.syscall})` : ''}`;
+}
 
 const requested = process.argv[2];
 const wanted = STAGES.filter(([names]) => names.includes(requested));
@@ -54,6 +76,9 @@ try {
     // The last printer of every error: masked here too (src/targets/redact.ts), whatever raised it.
     process.stderr.write(`error: ${redactSecrets(err.message)}\n`);
     process.exitCode = err.exitCode;
+  } else if (fileSystemMessage(err) !== undefined) {
+    process.stderr.write(`error: ${redactSecrets(fileSystemMessage(err) ?? '')}\n`);
+    process.exitCode = 1;
   } else {
     const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
     process.stderr.write(`internal error: ${redactSecrets(text)}\n`);

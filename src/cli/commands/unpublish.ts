@@ -40,7 +40,10 @@ export function register(program: Command): void {
         DEFAULT_TARGET,
       )
       .option('--reason <text>', 'why, recorded in the tombstone')
-      .option('--force', 'also when the stored tarball disagrees with the index, or the index lacks it')
+      .option(
+        '--force',
+        'also when the stored tarball disagrees with the index or the index lacks it; oci://: also when other tags share the manifest',
+      )
       .option('--dry-run', 'print what would be removed and change nothing')
       .option('--base-url <url>', "the repository's public URL (entries with absolute URLs under it)")
       .option('--single-writer', 'allow stores that ignore conditional writes: you vouch nothing else writes')

@@ -178,7 +178,7 @@ export interface OciUnpublishResult {
 
 /** Deletes the manifest of CHART:VERSION (and so the tag) where the registry allows deletes. */
 export async function unpublishOci(
-  opts: VerifyOptions & { dryRun?: boolean },
+  opts: VerifyOptions & { dryRun?: boolean; force?: boolean },
   chart: string,
   version: string,
 ): Promise<OciUnpublishResult> {
@@ -190,6 +190,19 @@ export async function unpublishOci(
   const manifest = await client.getManifest(tag);
   if (!manifest)
     return { reference, action: 'absent', message: `${reference} does not exist; nothing to unpublish` };
+  // deleting a manifest deletes every tag pointing at it: never take other versions along silently
+  const others = (await client.listTags()).filter((t) => t !== tag);
+  const digests = await mapLimit(
+    others,
+    opts.concurrency ?? DEFAULT_CONCURRENCY,
+    async (t) => (await client.getManifest(t))?.digest,
+  );
+  const sharing = others.filter((_, i) => digests[i] === manifest.digest);
+  if (sharing.length > 0 && !opts.force)
+    throw new PipelineError(
+      `${reference}: its manifest ${manifest.digest} is also tagged ${sharing.join(', ')}; deleting it would ` +
+        'remove those tags too. Pass --force to delete them all',
+    );
   if (opts.dryRun)
     return {
       reference,
