@@ -1,16 +1,58 @@
 /** `vineyard-charts lint`: CLI wiring; the rules live in the sibling modules, the driver in lint.ts. */
 import { existsSync } from 'node:fs';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { UsageError } from '../../errors.ts';
+import type { Finding } from '../../stages/lint/model.ts';
 import { RULES } from '../../stages/lint/model.ts';
+import { LINT_FORMATS, type LintFormat, type Summary } from '../../stages/lint/report.ts';
 import { addTransportFlags, addValuesFlags, type TransportFlags, type ValuesFlags } from '../flags.ts';
 
 interface LintFlags extends ValuesFlags, TransportFlags {
   strict?: boolean;
   json?: boolean;
+  format?: (typeof LINT_FORMATS)[number];
+  output?: (typeof LINT_FORMATS)[number];
   kubeVersion?: string;
   against?: string;
   allowOffRepoUrls?: boolean;
+}
+
+/** --format, -o/--output and --json name one choice; two different ones are a usage error. */
+function lintFormat(flags: LintFlags): LintFormat {
+  const given = [flags.format, flags.output, flags.json ? 'json' : undefined].filter(
+    (f): f is (typeof LINT_FORMATS)[number] => f !== undefined,
+  );
+  const distinct = [...new Set(given.map((f) => (f === 'table' ? 'text' : f)))];
+  if (distinct.length > 1)
+    throw new UsageError(`--format/-o/--json disagree (${given.join(', ')}): name one report format`);
+  if (distinct.length === 1) return distinct[0] as LintFormat;
+  return process.env.GITHUB_ACTIONS === 'true' ? 'github' : 'text';
+}
+
+async function formatReport(
+  report: typeof import('../../stages/lint/report.ts'),
+  format: LintFormat,
+  findings: Finding[],
+  summary: Summary,
+): Promise<string> {
+  if (format === 'text') return report.formatText(findings, summary);
+  const located = await report.locate(findings);
+  switch (format) {
+    case 'json':
+      return report.formatJson(located, summary);
+    case 'yaml': {
+      const yaml = await import('js-yaml');
+      return yaml.dump({ findings: located, summary }, { lineWidth: -1, noRefs: true });
+    }
+    case 'sarif': {
+      const { version } = await import('../version.ts');
+      return report.formatSarif(located, RULES, { version: version() });
+    }
+    case 'junit':
+      return report.formatJunit(located, summary);
+    case 'github':
+      return report.formatGithub(located, summary);
+  }
 }
 
 export function register(program: Command): void {
@@ -40,9 +82,16 @@ export function register(program: Command): void {
         '  vineyard-charts.lint/exempt-<rule-id>: "<reason>"',
         'on the object or its pod template; an empty reason is itself an error.',
         '',
-        'Output: one line per finding `file: path: rule-id SEVERITY message`, then a',
-        'summary line. Exit 0 clean, 1 findings at or above ERROR (WARNING with',
-        '--strict), 2 usage error.',
+        'Output (--format, or -o/--output):',
+        '  table   one line per finding `file: path: rule-id SEVERITY message`, then a summary line',
+        '  json    {findings, summary} (schemas/lint-report.schema.json); --json is a synonym',
+        '  yaml    the same as YAML',
+        '  sarif   SARIF 2.1.0 for code scanning (GitHub, GitLab, Azure DevOps)',
+        '  junit   JUnit XML (Jenkins, GitLab, Azure): a failing testcase per finding that fails the run',
+        '  github  GitHub Actions annotations; the default when GITHUB_ACTIONS=true',
+        'Findings carry file:line (json, yaml, sarif, junit, github) where they map to a line of a',
+        'template, values file or Chart.yaml. Exit 0 clean, 1 findings at or above ERROR (WARNING',
+        'with --strict), 2 usage error.',
         '',
         'Default targets: each directory of charts-out/ holding a Chart.yaml',
         '(charts-out/repo is skipped). Every target is rendered with its defaults, with each',
@@ -52,7 +101,14 @@ export function register(program: Command): void {
     )
     .argument('[targets...]', 'chart directories or .tgz archives (default: charts in charts-out/)')
     .option('--strict', 'fail on warnings too (like helm lint --strict)')
-    .option('--json', 'print {findings, summary} as JSON (schemas/lint-report.schema.json) instead of text')
+    .addOption(
+      new Option(
+        '--format <format>',
+        'report format (default: github under GitHub Actions, else table)',
+      ).choices(LINT_FORMATS),
+    )
+    .addOption(new Option('-o, --output <format>', "synonym of --format (helm's name)").choices(LINT_FORMATS))
+    .option('--json', 'synonym of --format json: {findings, summary} (schemas/lint-report.schema.json)')
     .option('--kube-version <X.Y>', 'check only this Kubernetes version instead of every admitted one')
     .option(
       '--against <REPO>',
@@ -72,7 +128,9 @@ export function register(program: Command): void {
         '  vineyard-charts lint charts-out/packages/vineyard-0.2.0.tgz --kube-version 1.31\n' +
         '  vineyard-charts lint --strict --against https://charts.example.com\n' +
         '  vineyard-charts lint --strict --against oci://ghcr.io/v6d-io/charts\n' +
-        '  vineyard-charts lint --json > lint.json\n\n' +
+        '  vineyard-charts lint --json > lint.json\n' +
+        '  vineyard-charts lint --format sarif > lint.sarif\n' +
+        '  vineyard-charts lint --format junit > lint-junit.xml\n\n' +
         'Rules (id, default severity, * = also checked by helm lint):\n' +
         Object.entries(RULES)
           .map(([id, r]) => `  ${id.padEnd(30)}${r.severity.padEnd(8)}${r.helm ? '*' : ' '} ${r.summary}`)
@@ -81,7 +139,8 @@ export function register(program: Command): void {
     .action(async (targets: string[], flags: LintFlags) => {
       const { defaultTargets } = await import('../../stages/lint/load.ts');
       const { lintCharts } = await import('../../stages/lint/lint.ts');
-      const { formatJson, formatText } = await import('../../stages/lint/report.ts');
+      const report = await import('../../stages/lint/report.ts');
+      const format = lintFormat(flags);
       if (flags.kubeVersion && !/^v?1\.\d+(\.\d+)?$/.test(flags.kubeVersion)) {
         throw new UsageError(`--kube-version ${flags.kubeVersion}: expected 1.<minor>, e.g. 1.31`);
       }
@@ -116,7 +175,7 @@ export function register(program: Command): void {
         await scratch.remove();
       }
       const { findings, summary } = result;
-      process.stdout.write(flags.json ? formatJson(findings, summary) : formatText(findings, summary));
+      process.stdout.write(await formatReport(report, format, findings, summary));
       process.exitCode = summary.failed ? 1 : 0;
     });
 }
