@@ -116,6 +116,12 @@ export const RULES = {
   // Release checks (--against)
   'release-version-bump': r('release', 'ERROR', false, 'changed chart content needs a higher version'),
   'release-immutable-field': r('release', 'ERROR', false, 'upgrade must not change immutable fields'),
+  'release-pod-template': r(
+    'release',
+    'ERROR',
+    false,
+    'a version-only bump must not change StatefulSet/DaemonSet pod templates',
+  ),
   'release-index': r('release', 'ERROR', false, 'the published index and chart must be readable'),
 } as const satisfies Record<string, RuleInfo>;
 
