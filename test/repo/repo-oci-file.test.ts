@@ -69,6 +69,15 @@ describe('file://', () => {
     expect(JSON.parse(re.stdout)).toMatchObject({ indexWasMalformed: true, index: { entries: 3 } });
     expect((await verify(to)).codes).toEqual([]);
 
+    // a JSON index (publish --index-format json) stays JSON through reindex and unpublish
+    const json = await cli(['publish', orphan.file, '--to', `file://${dir}-json`, '--index-format', 'json']);
+    expect(json.code, json.stderr).toBe(0);
+    await writeFile(path.join(`${dir}-json`, 'demo-1.1.0.tgz'), charts[1].bytes);
+    expect((await cli(['repo', 'reindex', '--to', `file://${dir}-json`])).code).toBe(0);
+    expect((await cli(['unpublish', 'demo', '2.0.0', '--to', `file://${dir}-json`])).code).toBe(0);
+    const jsonIndex = JSON.parse(await readFile(path.join(`${dir}-json`, 'index.yaml'), 'utf8'));
+    expect(jsonIndex.entries.demo.map((e: { version: string }) => e.version)).toEqual(['1.1.0']);
+
     const un = await cli(['unpublish', 'demo', '2.0.0', '--to', to, '--reason', 'test']);
     expect(un.code, un.stderr).toBe(0);
     expect((await readdir(dir)).sort()).toEqual([

@@ -209,7 +209,8 @@ export async function reindexStorage(storage: Storage, opts: ReindexOptions): Pr
     });
   }
   report.missingKept = missing.map(label).filter((l) => !drop.has(l));
-  const format = opts.indexFormat ?? 'yaml';
+  // the stored serialisation is kept unless asked otherwise
+  const format = opts.indexFormat ?? first?.format ?? 'yaml';
   if (opts.dryRun) {
     const next = rebuild(first?.index ?? newIndex(), scanned, drop, report);
     const count = Object.values((next ?? first?.index ?? newIndex()).entries).flat().length;

@@ -145,7 +145,7 @@ export async function unpublishFromStorage(
       return { ...now.index, entries, generated: new Date().toISOString() };
     },
     {
-      format: opts.indexFormat ?? 'yaml',
+      format: opts.indexFormat ?? current?.format ?? 'yaml',
       ifMatchForm: honoured ? probe.ifMatch : null,
       maxAttempts: opts.maxAttempts,
     },

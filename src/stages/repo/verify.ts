@@ -17,7 +17,7 @@ import { provenanceProblem, readPublicKeys } from '../../helm/provenance.ts';
 import type { IndexEntry, IndexFile } from '../../helm/repo/index-file.ts';
 import { parseIndex } from '../../helm/repo/index-file.ts';
 import { redactSecrets } from '../../targets/redact.ts';
-import { INDEX_KEY } from '../../targets/repository/remote-index.ts';
+import { formatOf, INDEX_KEY, type IndexFormat } from '../../targets/repository/remote-index.ts';
 import type { Storage, TrafficStats } from '../../targets/storage.ts';
 import {
   DEFAULT_CONCURRENCY,
@@ -133,13 +133,17 @@ export async function verifyRepository(opts: VerifyOptions): Promise<VerifyRepor
 /** The index, parsed; a finding instead when it is missing or malformed. */
 export async function readIndexOrFinding(
   storage: Storage,
-): Promise<{ index: IndexFile; etag: string } | { finding: Finding; etag?: string }> {
+): Promise<{ index: IndexFile; etag: string; format: IndexFormat } | { finding: Finding; etag?: string }> {
   const obj = await storage.get(INDEX_KEY);
   const location = storage.describe(INDEX_KEY);
   if (!obj) return { finding: { code: 'index-missing', location, message: `${location} does not exist` } };
   try {
     if (!isUtf8(obj.body)) throw new Error(`${location} is not valid UTF-8`);
-    return { index: parseIndex(obj.body.toString('utf8'), location), etag: obj.etag };
+    return {
+      index: parseIndex(obj.body.toString('utf8'), location),
+      etag: obj.etag,
+      format: formatOf(obj.body),
+    };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     return { finding: { code: 'index-malformed', location, message }, etag: obj.etag };

@@ -23,6 +23,13 @@ export type IndexFormat = 'yaml' | 'json';
 export interface RemoteIndex {
   index: IndexFile;
   etag: string;
+  /** how the stored index is serialised (an index written with --index-format json is a JSON document) */
+  format?: IndexFormat;
+}
+
+/** JSON when the document is a JSON object (YAML's flow syntax would be rewritten as block YAML). */
+export function formatOf(body: Buffer): IndexFormat {
+  return /^\s*\{/.test(body.subarray(0, 64).toString('utf8')) ? 'json' : 'yaml';
 }
 
 export interface IndexUpdate {
@@ -47,7 +54,11 @@ export async function readIndex(storage: Storage): Promise<RemoteIndex | null> {
   // Decoding would turn bad bytes into U+FFFD and our rewrite would store them so: refuse instead.
   if (!isUtf8(obj.body)) throw new InputError(location, '', 'is not valid UTF-8; refusing to rewrite it');
   // parseIndex throws an InputError naming this location and the path inside the document
-  return { index: parseIndex(obj.body.toString('utf8'), location), etag: obj.etag };
+  return {
+    index: parseIndex(obj.body.toString('utf8'), location),
+    etag: obj.etag,
+    format: formatOf(obj.body),
+  };
 }
 
 function label(e: { name: string; version: string }): string {
