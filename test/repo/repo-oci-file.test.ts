@@ -104,6 +104,10 @@ describe('file://', () => {
   it('usage: reindex of an OCI registry and unknown schemes exit 2', async () => {
     expect((await cli(['repo', 'reindex', '--to', 'oci://127.0.0.1:1/x'])).code).toBe(2);
     expect((await cli(['repo', 'verify', '--to', 'ftp://x'])).code).toBe(2);
+    // nothing to rebuild: nothing written (not even a directory)
+    const empty = await cli(['repo', 'reindex', '--to', `file://${work}/empty`]);
+    expect(empty.code, empty.stderr).toBe(0);
+    expect(await readdir(work)).not.toContain('empty');
     expect((await cli(['unpublish', 'demo', '--to', `file://${work}/none`])).code).toBe(2);
   });
 });

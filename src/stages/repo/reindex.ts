@@ -211,11 +211,12 @@ export async function reindexStorage(storage: Storage, opts: ReindexOptions): Pr
   report.missingKept = missing.map(label).filter((l) => !drop.has(l));
   // the stored serialisation is kept unless asked otherwise
   const format = opts.indexFormat ?? first?.format ?? 'yaml';
-  if (opts.dryRun) {
-    const next = rebuild(first?.index ?? newIndex(), scanned, drop, report);
-    const count = Object.values((next ?? first?.index ?? newIndex()).entries).flat().length;
+  const planned = rebuild(first?.index ?? newIndex(), scanned, drop, report);
+  const count = Object.values((planned ?? first?.index ?? newIndex()).entries).flat().length;
+  // a dry run, or nothing to change: nothing is written, not even the probe's scratch object
+  if (opts.dryRun || (planned === null && !report.indexWasMalformed)) {
     report.index = {
-      action: next === null ? 'unchanged' : first ? 'would-update' : 'would-create',
+      action: planned === null ? 'unchanged' : first ? 'would-update' : 'would-create',
       entries: count,
       attempts: 0,
     };
