@@ -12,7 +12,10 @@ import { dump, load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { packageChart } from '../../src/stages/package/package.ts';
 import { publish } from '../../src/stages/publish/publish.ts';
-import { reindexRepository } from '../../src/stages/repo/reindex.ts';
+import { reindexRepository, reindexStorage } from '../../src/stages/repo/reindex.ts';
+import { unpublishFromStorage } from '../../src/stages/repo/unpublish.ts';
+import { openS3Storage } from '../../src/targets/s3.ts';
+import type { PutOptions, Storage } from '../../src/targets/storage.ts';
 import { writeChartDir } from '../publish/charts.ts';
 import { putRaw, s3Client, s3Env } from '../publish/repo-check.ts';
 import { missingRgwBinaries, type Rgw, sharedRgw } from '../support/rgw/rgw.ts';
@@ -253,5 +256,43 @@ describe.skipIf(missing.length > 0)('repo verify / reindex / unpublish on Ceph R
         ['0.1.0', '1.0.0', '1.0.1', '1.0.2', '1.0.3', `2.0.${trial}`].sort(),
       );
     }
+
+    // deterministic: a publish lands between reindex's (and unpublish's) read of the index and its write
+    const prefix = `race-det-${randomBytes(3).toString('hex')}`;
+    await publish([base.file], { to: s3(prefix), ...s3opts });
+    for (const c of extra)
+      await putRaw(client, rgw.bucket, key(prefix, path.basename(c.file)), c.bytes as unknown as string);
+    const storage = await openS3Storage({ bucket: rgw.bucket, prefix }, s3opts);
+    const interleaved = (file: string): Storage => {
+      let done = false;
+      return Object.assign(Object.create(storage) as Storage, {
+        put: async (k: string, body: Buffer, o: PutOptions) => {
+          if (k === 'index.yaml' && !done) {
+            done = true;
+            await publish([file], { to: s3(prefix), ...s3opts });
+          }
+          return storage.put(k, body, o);
+        },
+      });
+    };
+    try {
+      const re = await reindexStorage(interleaved(late[0].file), { to: s3(prefix) });
+      expect(re.index.attempts).toBeGreaterThan(1);
+      const un = await unpublishFromStorage(interleaved(late[1].file), 'race', '1.0.0', { to: s3(prefix) });
+      expect(un.index).toBe('updated');
+    } finally {
+      await storage.close();
+    }
+    const index = load((await getRaw(key(prefix, 'index.yaml'))).toString('utf8')) as {
+      entries: { race: { version: string }[] };
+    };
+    expect(index.entries.race.map((e) => e.version).sort()).toEqual([
+      '0.1.0',
+      '1.0.1',
+      '1.0.2',
+      '1.0.3',
+      '2.0.0',
+      '2.0.1',
+    ]);
   });
 });
