@@ -3,7 +3,7 @@
  * drift apart: values (manifests, deploy), signing (package, release), S3 and OCI transport (publish,
  * release).
  */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { UsageError } from '../errors.ts';
 import { rememberSecret } from '../targets/redact.ts';
 import { checkS3Endpoint } from '../targets/s3-endpoint.ts';
@@ -37,7 +37,7 @@ export function addSigningFlags(cmd: Command): Command {
     .option('--sign', 'write a .prov provenance file (helm format) next to each package')
     .option('--key <NAME>', 'user ID (or unique part of one) of the signing key')
     .option('--keyring <FILE>', 'secret keyring holding the key (binary or ASCII-armored)')
-    .option('--passphrase-file <FILE>', 'file holding the passphrase of an encrypted key');
+    .option('--passphrase-file <FILE>', 'file holding the passphrase of an encrypted key (- reads stdin)');
 }
 
 export interface SigningMaterial {
@@ -45,6 +45,18 @@ export interface SigningMaterial {
   keyringFile: string;
   keyring: Buffer;
   passphrase?: string;
+}
+
+/** `--passphrase-file -`: the passphrase from standard input (a pipe or a here-string), capped. */
+async function readStdin(maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw new UsageError(`--passphrase-file -: more than ${maxBytes} bytes on stdin`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
 }
 
 function readInput(file: string, what: string): Promise<Buffer> {
@@ -61,7 +73,12 @@ export async function signingMaterial(flags: SigningFlags): Promise<SigningMater
   if (!flags.key || !flags.keyring) throw new UsageError('--sign needs --key NAME and --keyring FILE');
   const keyring = await readInput(flags.keyring, 'keyring');
   const passphrase = flags.passphraseFile
-    ? (await readInput(flags.passphraseFile, 'passphrase file')).toString('utf8').replace(/\r?\n$/, '')
+    ? (flags.passphraseFile === '-'
+        ? await readStdin(LIMITS.smallFile)
+        : await readInput(flags.passphraseFile, 'passphrase file')
+      )
+        .toString('utf8')
+        .replace(/\r?\n$/, '')
     : undefined;
   // From here on no output may show it, whatever fails later (see src/targets/redact.ts).
   rememberSecret(passphrase);
@@ -86,4 +103,35 @@ export function addTransportFlags(cmd: Command): Command {
     )
     .option('--path-style', 's3:// only: path-style addressing (MinIO, Ceph RGW, most S3-compatible stores)')
     .option('--region <region>', 's3:// only: region (default: AWS_REGION or the profile, else us-east-1)');
+}
+
+export type OutputFormat = 'table' | 'json' | 'yaml';
+
+export interface OutputFlags {
+  output?: OutputFormat;
+  json?: boolean;
+}
+
+/** helm's `-o/--output table|json|yaml`; `--json` stays as a synonym of `-o json`. */
+export function addOutputFlags(cmd: Command, table = 'human-readable lines'): Command {
+  return cmd
+    .addOption(
+      new Option('-o, --output <format>', `output format: table (${table}), json or yaml`)
+        .choices(['table', 'json', 'yaml'])
+        .default('table'),
+    )
+    .option('--json', 'synonym of -o json');
+}
+
+export function outputFormat(flags: OutputFlags): OutputFormat {
+  if (flags.json && flags.output && flags.output !== 'table' && flags.output !== 'json')
+    throw new UsageError(`--json and -o ${flags.output} disagree: name one output format`);
+  return flags.json ? 'json' : (flags.output ?? 'table');
+}
+
+/** The machine-readable forms of a summary: JSON (as the schemas in schemas/ describe) or the same as YAML. */
+export async function formatData(format: 'json' | 'yaml', data: unknown): Promise<string> {
+  if (format === 'json') return `${JSON.stringify(data, null, 2)}\n`;
+  const yaml = await import('js-yaml');
+  return yaml.dump(data, { lineWidth: -1, noRefs: true });
 }

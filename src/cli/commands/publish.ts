@@ -4,8 +4,9 @@ import { publish } from '../../stages/publish/publish.ts';
 import { DEFAULT_TARGET } from '../../targets/registry.ts';
 import { checkS3Endpoint } from '../../targets/s3-endpoint.ts';
 import { formatPublishSummary } from '../../targets/summary.ts';
+import { addOutputFlags, formatData, type OutputFlags, outputFormat } from '../flags.ts';
 
-interface PublishFlags {
+interface PublishFlags extends OutputFlags {
   to: string;
   endpoint?: string;
   pathStyle?: boolean;
@@ -15,7 +16,6 @@ interface PublishFlags {
   dryRun?: boolean;
   force?: boolean;
   singleWriter?: boolean;
-  json?: boolean;
   plainHttp?: boolean;
 }
 
@@ -46,7 +46,7 @@ Examples:
 `;
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('publish')
     .summary('upload packaged charts and merge them into a repository index (S3 or a directory)')
     .description(
@@ -78,8 +78,8 @@ export function register(program: Command): void {
     .option(
       '--single-writer',
       'allow stores that ignore conditional writes: you vouch no other publisher runs',
-    )
-    .option('--json', 'print a JSON summary on stdout (progress still goes to stderr)')
+    );
+  addOutputFlags(cmd, 'one line per object; progress always on stderr')
     .addHelpText('after', HELP_AFTER)
     .action(async (files: string[], flags: PublishFlags) => {
       const { checkFileTargets } = await import('../targets.ts');
@@ -98,8 +98,9 @@ export function register(program: Command): void {
         singleWriter: flags.singleWriter,
         onProgress: (m) => process.stderr.write(`${m}\n`),
       });
+      const format = outputFormat(flags);
       process.stdout.write(
-        flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatPublishSummary(summary),
+        format === 'table' ? formatPublishSummary(summary) : await formatData(format, summary),
       );
     });
 }

@@ -7,23 +7,26 @@ import type { ReleaseSummary } from '../../stages/release/release.ts';
 import { redactSecrets } from '../../targets/redact.ts';
 import { publishHeader, publishSummaryLines } from '../../targets/summary.ts';
 import {
+  addOutputFlags,
   addSigningFlags,
   addTransportFlags,
   addValuesFlags,
   collect,
+  formatData,
+  type OutputFlags,
+  outputFormat,
   type SigningFlags,
   signingMaterial,
   type TransportFlags,
   type ValuesFlags,
 } from '../flags.ts';
 
-interface ReleaseFlags extends ValuesFlags, SigningFlags, TransportFlags {
+interface ReleaseFlags extends ValuesFlags, SigningFlags, TransportFlags, OutputFlags {
   to?: string[];
   local?: boolean;
   src: string;
   out: string;
   dryRun?: boolean;
-  json?: boolean;
   strict: boolean;
   baseUrl?: string;
   allowOffRepoUrls?: boolean;
@@ -89,7 +92,8 @@ async function runRelease(flags: ReleaseFlags): Promise<void> {
     allowOffRepoUrls: flags.allowOffRepoUrls,
     onProgress: (m) => process.stderr.write(`${redactSecrets(m)}\n`),
   });
-  const out = flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatRelease(summary);
+  const format = outputFormat(flags);
+  const out = format === 'table' ? formatRelease(summary) : await formatData(format, summary);
   process.stdout.write(redactSecrets(out));
   const fileTargets = targets.filter((t) => t.startsWith('file://'));
   if (summary.ok && !summary.dryRun && flags.local && fileTargets.length === 1) {
@@ -97,7 +101,7 @@ async function runRelease(flags: ReleaseFlags): Promise<void> {
       path.resolve(fileTargets[0].slice('file://'.length)),
       summary.charts.map((c) => c.name),
     );
-    (flags.json ? process.stderr : process.stdout).write(`\n${hint}`);
+    (format === 'table' ? process.stdout : process.stderr).write(`\n${hint}`);
   }
   if (!summary.ok) process.exitCode = 1;
 }
@@ -128,7 +132,6 @@ export function register(program: Command): void {
     .option('--src <dir>', 'chart sources', CHART_SRC)
     .option('--out <dir>', 'build output: <out>/<chart>/ and <out>/packages/', CHARTS_OUT)
     .option('--dry-run', 'print the plan (objects, index entries, OCI tags) and write nothing')
-    .option('--json', 'print a JSON summary on stdout (progress still goes to stderr)')
     .option('--no-strict', 'let lint warnings through (errors still block)')
     .option('--base-url <url>', 'absolute base URL for chart URLs in index.yaml (default: relative)')
     .option(
@@ -139,7 +142,10 @@ export function register(program: Command): void {
       '--single-writer',
       'allow stores that ignore conditional writes: you vouch no other publisher runs',
     );
-  addTransportFlags(addSigningFlags(addValuesFlags(cmd)))
+  addOutputFlags(
+    addTransportFlags(addSigningFlags(addValuesFlags(cmd))),
+    'the plan / result; progress on stderr',
+  )
     .addHelpText(
       'after',
       '\nExit codes: 0 released (or nothing to do), 1 refused or failed, 2 usage error.\n\n' +
