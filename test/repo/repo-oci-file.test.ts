@@ -172,6 +172,27 @@ describe.skipIf(!registryAvailable())('oci://', () => {
     }
     expect((await verify(to, ['--plain-http'])).report.checked).toBe(2);
 
+    // a chart layer lost from another chart's repository
+    const other = await signedChart(path.join(work, 'o'), 'other', '1.0.0');
+    expect((await cli(['publish', other.file, '--to', to, '--plain-http'])).code).toBe(0);
+    const otherClient = new RegistryClient({
+      registry: reg.registry,
+      repository: 'charts/other',
+      plainHttp: true,
+      credential: undefined,
+      credentialSources: [],
+      actions: 'pull,push',
+    });
+    const om = await otherClient.getManifest('1.0.0');
+    const layer = (JSON.parse(om?.bytes.toString('utf8') ?? '{}') as { layers: { digest: string }[] })
+      .layers[0].digest;
+    const del = await otherClient.request('DELETE', `/v2/charts/other/blobs/${layer}`);
+    expect(del.status).toBe(202);
+    const lost = await verify(to, ['--plain-http']);
+    expect(lost.res.code).toBe(1);
+    expect(lost.report.checked).toBe(3);
+    expect(lost.codes).toEqual(['metadata-mismatch 2.0.0', 'metadata-mismatch 2.0.0', 'missing-blob 1.0.0']);
+
     const to2 = `oci://${noDelete.registry}/charts`;
     expect((await cli(['publish', a.file, '--to', to2, '--plain-http'])).code).toBe(0);
     const refused = await cli(['unpublish', 'demo', '1.0.0', '--to', to2, '--plain-http']);
