@@ -114,6 +114,13 @@ export async function unpublishFromStorage(
     report.tombstone = storage.describe(tombstoneKey(chart, version));
     return report;
   }
+  // a store that ignores conditional writes is refused before anything is written
+  const probe = await probePreconditions(storage);
+  const honoured = probe.ifNoneMatch && probe.ifMatch !== null;
+  if (!honoured && !opts.singleWriter)
+    throw new PipelineError(
+      `${storage.location} ignores conditional writes; refusing to rewrite its index (pass --single-writer)`,
+    );
   // 1. the tombstone first: from here on other bytes under this version are refused
   progress(`writing ${storage.describe(tombstoneKey(chart, version))}`);
   await writeTombstone(storage, {
@@ -125,12 +132,6 @@ export async function unpublishFromStorage(
   });
   report.tombstone = storage.describe(tombstoneKey(chart, version));
   // 2. the index entry, conditionally
-  const probe = await probePreconditions(storage);
-  const honoured = probe.ifNoneMatch && probe.ifMatch !== null;
-  if (!honoured && !opts.singleWriter)
-    throw new PipelineError(
-      `${storage.location} ignores conditional writes; refusing to rewrite its index (pass --single-writer)`,
-    );
   progress(`removing ${chart} ${version} from ${storage.describe('index.yaml')}`);
   const outcome = await rewriteIndex(
     storage,
