@@ -2,7 +2,17 @@
  * repo verify / reindex / unpublish on file:// and on a real OCI registry (docker-registry, with and
  * without deletes enabled), with real helm v3/v4 pulling from the registry afterwards.
  */
-import { appendFile, mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  truncate,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,6 +118,14 @@ describe('file://', () => {
     const empty = await cli(['repo', 'reindex', '--to', `file://${work}/empty`]);
     expect(empty.code, empty.stderr).toBe(0);
     expect(await readdir(work)).not.toContain('empty');
+    // a huge "tarball" (sparse) is never read: reported, not loaded
+    const big = path.join(work, 'big');
+    await mkdir(big);
+    await writeFile(path.join(big, 'huge-1.0.0.tgz'), '');
+    await truncate(path.join(big, 'huge-1.0.0.tgz'), 101 * 1024 * 1024);
+    const huge = await cli(['repo', 'reindex', '--to', `file://${big}`, '--json']);
+    expect(huge.code, huge.stderr).toBe(0);
+    expect(JSON.parse(huge.stdout).unreadable[0].message).toContain('more than a chart archive may be');
     expect((await cli(['unpublish', 'demo', '--to', `file://${work}/none`])).code).toBe(2);
   });
 });

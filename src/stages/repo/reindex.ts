@@ -26,6 +26,7 @@ import { probePreconditions } from '../../targets/probe.ts';
 import { redactSecrets } from '../../targets/redact.ts';
 import { type IndexFormat, type RemoteIndex, rewriteIndex } from '../../targets/repository/remote-index.ts';
 import type { Storage, TrafficStats } from '../../targets/storage.ts';
+import { LIMITS } from '../../util/bounded-io.ts';
 import {
   DEFAULT_CONCURRENCY,
   isTarballKey,
@@ -83,6 +84,13 @@ async function scan(storage: Storage, opts: ReindexOptions, report: ReindexRepor
   for await (const page of storage.listPages('')) {
     const keys = page.filter((o) => isTarballKey(o.key));
     const got = await mapLimit(keys, opts.concurrency ?? DEFAULT_CONCURRENCY, async (o) => {
+      if (o.size !== undefined && o.size > LIMITS.chartArchive) {
+        report.unreadable.push({
+          key: o.key,
+          message: `${o.size} bytes, more than a chart archive may be; not read`,
+        });
+        return null;
+      }
       const obj = await storage.get(o.key);
       if (!obj) return null; // deleted since the listing
       try {

@@ -19,6 +19,7 @@ import { parseIndex } from '../../helm/repo/index-file.ts';
 import { redactSecrets } from '../../targets/redact.ts';
 import { formatOf, INDEX_KEY, type IndexFormat } from '../../targets/repository/remote-index.ts';
 import type { Storage, TrafficStats } from '../../targets/storage.ts';
+import { LIMITS } from '../../util/bounded-io.ts';
 import {
   DEFAULT_CONCURRENCY,
   isOci,
@@ -174,13 +175,14 @@ export async function verifyStorage(
   });
   // 1. the listing, a page at a time: orphans now, and which .prov files exist (no GET of absent ones)
   const provs = new Set<string>();
-  const tarballs = new Set<string>();
+  /** stored tarball -> its size in the listing (the size of the index, like `referenced`) */
+  const tarballs = new Map<string, number | undefined>();
   let stored = 0;
   for await (const page of storage.listPages('')) {
     for (const o of page) {
       if (isTarballKey(o.key)) {
         stored++;
-        tarballs.add(o.key);
+        tarballs.set(o.key, o.size);
         if (!referenced.has(o.key) && 'index' in read)
           findings.push({
             code: 'orphan-tarball',
@@ -220,6 +222,16 @@ export async function verifyStorage(
         return out;
       }
       const location = storage.describe(r.key);
+      const size = tarballs.get(r.key);
+      if (size !== undefined && size > LIMITS.chartArchive) {
+        out.findings.push({
+          ...at,
+          code: 'tarball-malformed',
+          location,
+          message: `${location} is ${size} bytes, more than a chart archive may be (${LIMITS.chartArchive}); not read`,
+        });
+        return out;
+      }
       const obj = await storage.get(r.key);
       if (++done % 1000 === 0) progress(`  ${done}/${entries.length}`);
       if (!obj) {
