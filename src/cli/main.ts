@@ -31,8 +31,8 @@ const STAGES: [string[], Loader][] = [
 
 const program = new Command('vineyard-charts')
   .description(
-    'Build pipeline for the Vineyard Helm chart: render -> lint -> package -> index -> publish.\n' +
-      'Run `vineyard-charts <command> --help` for the options of each stage.',
+    'Build pipeline for the Vineyard Helm chart: render -> package -> lint -> publish (index.yaml, or an\n' +
+      'OCI registry). `release` runs them all; `vineyard-charts <command> --help` shows each one.',
   )
   .version(version())
   // Wide enough for the stages' hand-wrapped descriptions (≤ 110 columns) to keep their own line breaks.

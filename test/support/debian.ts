@@ -4,6 +4,7 @@
  * silent skip.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 
 const has = (command: string) =>
   spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
@@ -21,12 +22,22 @@ export function ensureDebianCommands(commands: Record<string, string>, purpose: 
     );
   process.stderr.write(`${purpose}: installing ${packages.join(' ')} (${install})\n`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  let res = spawnSync('sh', ['-c', install], { stdio: 'inherit', env });
-  if (res.status !== 0) {
-    spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
-    res = spawnSync('sh', ['-c', install], { stdio: 'inherit', env });
+  // as .ci/run does: maintainer scripts must not start services (no init system here)
+  const policy = '/usr/sbin/policy-rc.d';
+  const madePolicy = !existsSync(policy);
+  if (madePolicy) writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+  const apt = `apt-get -o DPkg::Lock::Timeout=120 install -y -qq --no-install-recommends ${packages.join(' ')}`;
+  try {
+    let res = spawnSync('sh', ['-c', apt], { stdio: 'inherit', env });
+    if (res.status !== 0) {
+      spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=120', 'update', '-qq'], { stdio: 'inherit', env });
+      res = spawnSync('sh', ['-c', apt], { stdio: 'inherit', env });
+    }
+    if (res.status !== 0) throw new Error(`${purpose}: \`${install}\` failed (exit ${res.status})`);
+  } finally {
+    if (madePolicy) rmSync(policy, { force: true });
   }
   const still = missing.filter(([cmd]) => !has(cmd));
-  if (res.status !== 0 || still.length > 0)
+  if (still.length > 0)
     throw new Error(`${purpose}: \`${install}\` failed; ${still.map(([c]) => c).join(', ')} still missing`);
 }

@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
+import { ensureDebianCommands } from './debian.ts';
 
 export const REGISTRY_BIN = process.env.DOCKER_REGISTRY_BIN ?? 'docker-registry';
 
@@ -22,7 +23,13 @@ export interface RunningRegistry {
   stop(): Promise<void>;
 }
 
+/**
+ * Makes sure docker-registry runs here: Debian's package is installed when we run as root, else this
+ * throws naming the install command. Never a silent skip.
+ */
 export function registryAvailable(): boolean {
+  if (process.env.DOCKER_REGISTRY_BIN === undefined)
+    ensureDebianCommands({ 'docker-registry': 'docker-registry' }, 'the OCI registry tests');
   return spawnSync(REGISTRY_BIN, ['--version'], { stdio: 'ignore' }).status === 0;
 }
 

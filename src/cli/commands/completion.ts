@@ -194,6 +194,7 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       '\nExamples:\n' +
+        '  source <(vineyard-charts completion bash)              # this shell only\n' +
         '  vineyard-charts completion bash > ~/.local/share/bash-completion/completions/vineyard-charts\n' +
         '  vineyard-charts completion fish > ~/.config/fish/completions/vineyard-charts.fish',
     )

@@ -125,7 +125,7 @@ export function register(program: Command): void {
       '\nExamples:\n' +
         '  vineyard-charts lint\n' +
         '  vineyard-charts lint --strict charts-out/vineyard --values my-values.yaml\n' +
-        '  vineyard-charts lint charts-out/packages/vineyard-0.2.0.tgz --kube-version 1.31\n' +
+        '  vineyard-charts package && vineyard-charts lint charts-out/packages/vineyard-*.tgz --kube-version 1.31\n' +
         '  vineyard-charts lint --strict --against https://charts.example.com\n' +
         '  vineyard-charts lint --strict --against oci://ghcr.io/v6d-io/charts\n' +
         '  vineyard-charts lint --json > lint.json\n' +

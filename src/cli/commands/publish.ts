@@ -39,19 +39,21 @@ VINEYARD_CHARTS_S3_CONNECT_TIMEOUT / VINEYARD_CHARTS_S3_REQUEST_TIMEOUT (meant f
 Exit codes: 0 published (or nothing to do), 1 refused or failed, 2 usage error.
 
 Examples:
-  vineyard-charts publish charts-out/vineyard-0.1.0.tgz                 # into ${DEFAULT_TARGET}
-  vineyard-charts publish vineyard-0.1.0.tgz --to s3://my-charts/stable --dry-run
-  AWS_ENDPOINT_URL_S3=http://127.0.0.1:7480 vineyard-charts publish vineyard-0.1.0.tgz \\
-      --to s3://charts --path-style --json
+  vineyard-charts package && vineyard-charts publish charts-out/packages/vineyard-*.tgz   # into ${DEFAULT_TARGET}
+  vineyard-charts publish charts-out/packages/vineyard-*.tgz --to s3://my-charts/stable --dry-run
+  vineyard-charts publish charts-out/packages/vineyard-*.tgz --to oci://ghcr.io/v6d-io/charts
+  AWS_ENDPOINT_URL_S3=http://127.0.0.1:7480 vineyard-charts publish charts-out/packages/vineyard-*.tgz \\
+      --to s3://charts --path-style -o json
 `;
 
 export function register(program: Command): void {
   const cmd = program
     .command('publish')
-    .summary('upload packaged charts and merge them into a repository index (S3 or a directory)')
+    .summary('upload packaged charts to a chart repository (file://, s3://) or an OCI registry (oci://)')
     .description(
-      'Upload packaged charts (.tgz, plus a .prov next to them if present) to a chart repository and merge\n' +
-        'them into its index.yaml, safely against concurrent publishers and failures.',
+      'Upload packaged charts (.tgz, plus a .prov next to them if present) to a chart repository (file://DIR,\n' +
+        's3://BUCKET[/PREFIX]) and merge them into its index.yaml, or push them to an OCI registry\n' +
+        '(oci://HOST[:PORT]/PATH, like helm push), safely against concurrent publishers and failures.',
     )
     .argument('[tgz...]', 'packaged charts, named NAME-VERSION.tgz')
     .option(

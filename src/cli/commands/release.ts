@@ -112,9 +112,11 @@ export function register(program: Command): void {
     .summary('render, lint, package (sign) and publish every chart, refusing unsafe releases')
     .description(
       [
-        'Run render -> lint -> package (-> sign) -> publish for every chart in chart-src/, with',
-        'progress on stderr. Targets: file://DIR, s3://BUCKET[/PREFIX] (index.yaml, the charts and',
-        'artifacthub-repo.yml) and oci://HOST[:PORT]/PATH (helm push layout), any number of --to.',
+        'Run, for every chart in chart-src/, with progress on stderr: [1/5] render -> [2/5] package',
+        '(-> sign) -> [3/5] lint against what each target already publishes -> [4/5] write the',
+        'packages to <out>/packages -> [5/5] publish (tarballs first, then index.yaml). Targets:',
+        'file://DIR, s3://BUCKET[/PREFIX] (index.yaml, the charts and artifacthub-repo.yml) and',
+        'oci://HOST[:PORT]/PATH (helm push layout), any number of --to.',
         '',
         'Refused (exit 1, nothing written to any target) when lint fails (--strict by default,',
         'with the release checks against what each target already publishes: version bump,',
@@ -152,7 +154,7 @@ export function register(program: Command): void {
         'Examples:\n' +
         '  npm start                                        # = release --local: charts-out/repo\n' +
         '  vineyard-charts release --to s3://my-charts/stable --dry-run\n' +
-        '  vineyard-charts release --to s3://my-charts/stable --to oci://ghcr.io/v6d-io/charts --json\n' +
+        '  vineyard-charts release --to s3://my-charts/stable --to oci://ghcr.io/v6d-io/charts -o json\n' +
         '  vineyard-charts release --to file://dist/repo --sign --key "Release Bot" --keyring secring.gpg\n',
     )
     .action((flags: ReleaseFlags) => runRelease(flags));

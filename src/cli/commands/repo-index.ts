@@ -27,9 +27,9 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       '\nExamples:\n' +
-        '  vineyard-charts index charts-out/repo --url https://charts.example.com\n' +
-        '  vineyard-charts index charts-out/repo --url https://charts.example.com --merge old-index.yaml\n' +
-        '  vineyard-charts index charts-out/repo --json',
+        '  vineyard-charts package && vineyard-charts index charts-out/packages --url https://charts.example.com\n' +
+        '  vineyard-charts index charts-out/packages --url https://charts.example.com --merge old-index.yaml\n' +
+        '  vineyard-charts index charts-out/packages --json',
     )
     .action(async (dir: string, flags: IndexFlags) => {
       const { buildIndex } = await import('../../stages/index/build-index.ts');

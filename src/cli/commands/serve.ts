@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       '\nExamples:\n' +
-        '  vineyard-charts publish charts-out/vineyard-0.1.0.tgz   # writes charts-out/repo\n' +
+        '  vineyard-charts release --local                         # writes charts-out/repo\n' +
         '  vineyard-charts serve                                   # http://127.0.0.1:8879\n' +
         '  helm repo add vineyard http://127.0.0.1:8879 && helm search repo vineyard\n',
     )

@@ -13,6 +13,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureDebianCommands } from '../debian.ts';
 import { freePort } from '../run.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -26,8 +27,23 @@ export interface Rgw {
   dir: string;
 }
 
-/** Names the binaries that are missing from PATH (empty when RGW can run here). */
+/** Debian package of each binary. */
+const PACKAGES: Record<string, string> = {
+  'ceph-mon': 'ceph-mon',
+  'ceph-osd': 'ceph-osd',
+  radosgw: 'radosgw',
+  'radosgw-admin': 'radosgw',
+  ceph: 'ceph-common',
+  monmaptool: 'ceph-common',
+  curl: 'curl',
+};
+
+/**
+ * Makes sure RGW can run here: missing Debian packages are installed when we run as root, else this
+ * throws naming the install command. Never a silent skip: returns the binaries still missing (none).
+ */
 export function missingRgwBinaries(): string[] {
+  ensureDebianCommands(Object.fromEntries(BINARIES.map((b) => [b, PACKAGES[b]])), 'the Ceph RGW (S3) tests');
   return BINARIES.filter((b) => {
     try {
       execFileSync('sh', ['-c', `command -v ${b}`], { stdio: 'ignore' });
