@@ -33,15 +33,9 @@ let cluster: Cluster;
 const timings: Record<string, number> = {};
 const t0 = Date.now();
 
-const daemonSet = (release: string) =>
-  cluster.docs.find(
-    (d) => d.kind === 'DaemonSet' && d.metadata.labels?.['app.kubernetes.io/instance'] === release,
-  )?.metadata.name as string;
-const vineyardd = (release: string) => cluster.workloadPods('DaemonSet', daemonSet(release));
-const etcd = () =>
-  cluster.docs
-    .filter((d) => d.kind === 'StatefulSet')
-    .flatMap((d) => cluster.workloadPods('StatefulSet', d.metadata.name));
+const daemonSet = (release: string): string => cluster.releaseDoc('DaemonSet', release).metadata.name;
+const vineyardd = (release: string) => cluster.releasePods('DaemonSet', release);
+const etcd = () => cluster.releasePods('StatefulSet');
 
 function diagnoseOnFailure(): void {
   onTestFailed(() => {

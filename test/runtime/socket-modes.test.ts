@@ -24,16 +24,10 @@ let valuesDir: string;
 const timings: Record<string, number> = {};
 const t0 = Date.now();
 
-const daemonSet = (release: string) =>
-  cluster.docs.find(
-    (d) => d.kind === 'DaemonSet' && d.metadata.labels?.['app.kubernetes.io/instance'] === release,
-  )?.metadata.name as string;
-const vineyardd = (release: string) => cluster.workloadPods('DaemonSet', daemonSet(release));
+const daemonSet = (release: string): string => cluster.releaseDoc('DaemonSet', release).metadata.name;
+const vineyardd = (release: string) => cluster.releasePods('DaemonSet', release);
 const podOn = (release: string, node: string) => vineyardd(release).find((p) => p.node.name === node) as Pod;
-const etcds = () =>
-  cluster.docs
-    .filter((d) => d.kind === 'StatefulSet')
-    .flatMap((d) => cluster.workloadPods('StatefulSet', d.metadata.name));
+const etcds = () => cluster.releasePods('StatefulSet');
 
 function diagnoseOnFailure(): void {
   onTestFailed(() => {

@@ -546,6 +546,26 @@ export class Cluster {
     return this.podsOf(doc.spec.selector.matchLabels);
   }
 
+  /** The one `kind` document of a release (by its app.kubernetes.io/instance label). */
+  releaseDoc(kind: string, release: string): Obj {
+    const doc = this.docs.find(
+      (d) => d.kind === kind && d.metadata?.labels?.['app.kubernetes.io/instance'] === release,
+    );
+    if (!doc) throw new Error(`no ${kind} of release ${release} in the rendered documents`);
+    return doc;
+  }
+
+  /** Pods of every `kind` workload of one release (by its app.kubernetes.io/instance label), or of all. */
+  releasePods(kind: string, release?: string): Pod[] {
+    return this.docs
+      .filter(
+        (d) =>
+          d.kind === kind &&
+          (release === undefined || d.metadata?.labels?.['app.kubernetes.io/instance'] === release),
+      )
+      .flatMap((d) => this.workloadPods(kind, d.metadata.name));
+  }
+
   doc(kind: string, name?: string): Obj {
     const doc = this.docs.find((d) => d.kind === kind && (name === undefined || d.metadata?.name === name));
     if (!doc) throw new Error(`no ${kind} ${name ?? ''} in the rendered documents`);
