@@ -144,12 +144,25 @@ describe('2.1 defaults on 3 nodes (real vineyardd, etcd and Python client)', () 
     timings.putGet = Date.now() - start;
   }, 120_000);
 
-  it('cluster info lists 3 instances with their real node names', async () => {
+  // A vineyardd that restarts after registering (vineyardd 0.24.2 can die with SIGTRAP when another instance
+  // joins: see etcd-cluster.test.ts) leaves its old instance entry behind until a ring neighbour removes it
+  // after three missed 10 s heartbeats (meta_service.h:45-46). So the list converges to one instance per
+  // node within ~30 s; what must hold is that it does, with the real node names.
+  it('cluster info converges to 3 instances with their real node names', async () => {
     diagnoseOnFailure(vineyardd);
-    const { json } = await runClient(cluster, 'node-3', ['cluster-info', podOn('node-3').ip, '9600']);
-    const instances = Object.values(json.instances as Record<string, Obj>);
-    expect(instances.map((i) => i.nodename).sort(), JSON.stringify(json.instances)).toEqual(NODES);
-  }, 60_000);
+    const deadline = Date.now() + 90_000;
+    let seen = '';
+    for (;;) {
+      const { json } = await runClient(cluster, 'node-3', ['cluster-info', podOn('node-3').ip, '9600']);
+      const instances = Object.values(json.instances as Record<string, Obj>);
+      seen = JSON.stringify(json.instances);
+      const names = instances.map((i) => i.nodename).sort();
+      if (JSON.stringify(names) === JSON.stringify(NODES)) break;
+      if (Date.now() > deadline) expect(names, seen).toEqual(NODES);
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+    timings.clusterInfo = Date.now() - t0;
+  }, 120_000);
 });
 
 describe('2.2 the chart’s helm test pods against the real servers', () => {
