@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { Cluster, type Pod, renderManifests } from './harness/cluster.ts';
 import type { Obj } from './harness/kubelet.ts';
 import { ensureRuntime } from './harness/runtime.ts';
-import { runClient, tail } from './workload.ts';
+import { instancesPerNode, registeredInstances as registeredIn, runClient, tail } from './workload.ts';
 
 const NODES = ['node-1', 'node-2', 'node-3'];
 let cluster: Cluster;
@@ -27,37 +27,9 @@ const podOn = (node: string) => {
   return pod;
 };
 
-/** Every key under the chart's etcd, read from the etcd pod itself through its v3 JSON gateway. */
-async function etcdKeys(): Promise<Map<string, string>> {
-  const etcd = etcdPods()[0];
-  const b64 = (s: string) => Buffer.from(s).toString('base64');
-  const res = await cluster.http(`http://${etcd.ip}:2379/v3/kv/range`, {
-    method: 'POST',
-    body: JSON.stringify({ key: b64('\0'), range_end: b64('\0') }),
-  });
-  if (res.status !== 200)
-    throw new Error(`etcd range request failed: ${res.status} ${res.error ?? res.body}`);
-  const kvs: Obj[] = JSON.parse(res.body).kvs ?? [];
-  return new Map(
-    kvs.map((kv) => [
-      Buffer.from(kv.key, 'base64').toString(),
-      Buffer.from(kv.value ?? '', 'base64').toString(),
-    ]),
-  );
-}
-
-/** instances registered in etcd: id -> { rpc_endpoint, nodename, hostname, ... } */
-async function registeredInstances(): Promise<Map<string, Record<string, string>>> {
-  const instances = new Map<string, Record<string, string>>();
-  for (const [key, value] of await etcdKeys()) {
-    const m = /\/instances\/(i\d+)\/([a-z_]+)$/.exec(key);
-    if (!m) continue;
-    const entry = instances.get(m[1]) ?? {};
-    entry[m[2]] = jsonOrRaw(value); // vineyardd stores JSON values, e.g. "node-1" with its quotes
-    instances.set(m[1], entry);
-  }
-  return instances;
-}
+/** The chart's etcd, read from its pod through the v3 JSON gateway. */
+const etcdBase = () => `http://${etcdPods()[0].ip}:2379`;
+const registeredInstances = () => registeredIn(cluster, etcdBase());
 
 beforeAll(async () => {
   const runtime = await ensureRuntime();
@@ -101,9 +73,8 @@ describe('2.1 defaults on 3 nodes (real vineyardd, etcd and Python client)', () 
 
   it('each instance registers in the shared etcd with its real node name and an RPC endpoint', async () => {
     diagnoseOnFailure(vineyardd);
-    const instances = await registeredInstances();
-    const registered = [...instances.values()];
-    expect(registered, `instances in the chart's etcd: ${JSON.stringify([...instances])}`).toHaveLength(3);
+    const registered = await instancesPerNode(cluster, etcdBase(), NODES);
+    expect(registered, `instances in the chart's etcd: ${JSON.stringify(registered)}`).toHaveLength(3);
     expect(registered.map((i) => i.nodename).sort(), 'nodename registered by each vineyardd (B-1)').toEqual(
       NODES,
     );
@@ -204,15 +175,6 @@ describe('2.2 the chart’s helm test pods against the real servers', () => {
     timings.helmTestFail = Date.now() - start;
   }, 240_000);
 });
-
-function jsonOrRaw(value: string): string {
-  try {
-    const parsed = JSON.parse(value);
-    return typeof parsed === 'string' ? parsed : value;
-  } catch {
-    return value;
-  }
-}
 
 function helmTests(): Obj[] {
   return cluster.docs.filter(

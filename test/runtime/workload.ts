@@ -162,6 +162,28 @@ export async function registeredInstances(
   return instances;
 }
 
+/**
+ * The instances registered under an etcd once they are one per node of `nodes`, or what is there at the
+ * deadline (the caller asserts). A vineyardd 0.24.2 that restarts after registering (SIGTRAP when another
+ * instance joins: see etcd-cluster.test.ts) leaves its old entry until a ring neighbour removes it after
+ * three missed 10 s heartbeats (meta_service.h:45-46), so a correct cluster converges within ~30 s.
+ */
+export async function instancesPerNode(
+  cluster: Cluster,
+  base: string,
+  nodes: string[],
+  timeoutMs = 90_000,
+): Promise<Record<string, string>[]> {
+  const want = JSON.stringify([...nodes].sort());
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const instances = [...(await registeredInstances(cluster, base)).values()];
+    if (JSON.stringify(instances.map((i) => i.nodename).sort()) === want || Date.now() > deadline)
+      return instances;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
 export function tail(text: string, lines: number): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
