@@ -40,6 +40,9 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
         stderr: Buffer.concat(err).toString('utf8'),
       });
     });
+    // A command that exits without reading its input (a usage error, a refusal) closes the pipe: that
+    // EPIPE is the child's business, not a test failure.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
   });
 }
