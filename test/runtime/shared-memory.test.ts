@@ -56,7 +56,7 @@ beforeAll(async () => {
     })),
   ];
   cluster = await Cluster.start(docs, runtime, { nodes: 1, namespace: 'vineyard' });
-  await cluster.waitReady([...etcd(), ...vineyardd('plain'), ...vineyardd('spill')], 90_000);
+  await cluster.waitReadyOrRecreate(() => [...etcd(), ...vineyardd('plain'), ...vineyardd('spill')], 90_000);
   timings.ready = Date.now() - t0;
 }, 300_000);
 

@@ -84,7 +84,7 @@ beforeAll(async () => {
   ];
   cluster = await Cluster.start(docs, runtime, { nodes: NODES.length, namespace: 'vineyard' });
   // the hostPath releases; the others are awaited by their tests, which name what is wrong
-  await cluster.waitReady([...etcds(), ...vineyardd('alpha'), ...vineyardd('beta')], 120_000);
+  await cluster.waitReadyOrRecreate(() => [...etcds(), ...vineyardd('alpha'), ...vineyardd('beta')], 90_000);
   timings.ready = Date.now() - t0;
 }, 300_000);
 
