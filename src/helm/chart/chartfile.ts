@@ -59,7 +59,7 @@ export const METADATA_FIELDS: Record<keyof ChartMetadata, FieldKind> = {
   tags: 'string',
 };
 
-const DEPENDENCY_FIELDS: Record<string, 'string' | 'strings' | 'bool' | 'list'> = {
+export const DEPENDENCY_FIELDS: Record<string, 'string' | 'strings' | 'bool' | 'list'> = {
   name: 'string',
   version: 'string',
   repository: 'string',
@@ -70,7 +70,7 @@ const DEPENDENCY_FIELDS: Record<string, 'string' | 'strings' | 'bool' | 'list'> 
   alias: 'string',
 };
 
-const MAINTAINER_FIELDS = new Set(['name', 'email', 'url']);
+export const MAINTAINER_FIELDS = new Set(['name', 'email', 'url']);
 
 /**
  * Sets an own property even for a key such as `__proto__`, which plain assignment would turn into a

@@ -13,7 +13,13 @@
  * sequences contain no ASCII bytes, and every value checked for its content here is ASCII-only.
  */
 import { CORE_SCHEMA, load } from 'js-yaml';
-import { CHART_NAME, isPlainObject, LOOSE_VERSION } from '../chart/chartfile.ts';
+import {
+  CHART_NAME,
+  DEPENDENCY_FIELDS,
+  isPlainObject,
+  LOOSE_VERSION,
+  MAINTAINER_FIELDS,
+} from '../chart/chartfile.ts';
 import { isNewestFirst, RFC3339 } from './index-file.ts';
 import { DOUBLE_QUOTED, fastParseYaml, RESERVED, SAFE_KEY, stringScalar } from './index-yaml.ts';
 
@@ -64,17 +70,6 @@ for (const [i, [name, kind]] of (
 }
 /** apiVersion, name, version, created and urls (the slow path would add `urls: []`, so require it). */
 const REQUIRED = 0b11111;
-const MAINTAINER_FIELDS = new Set(['name', 'email', 'url']);
-const DEPENDENCY_FIELDS: Record<string, 'string' | 'strings' | 'bool' | 'list'> = {
-  name: 'string',
-  version: 'string',
-  repository: 'string',
-  condition: 'string',
-  tags: 'strings',
-  enabled: 'bool',
-  'import-values': 'list',
-  alias: 'string',
-};
 
 /** How many fields were decoded alone, and by js-yaml among them (index-splice's statistics). */
 export const fieldStats = { decoded: 0, jsYaml: 0 };
