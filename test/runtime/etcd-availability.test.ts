@@ -14,7 +14,7 @@ import { Cluster, type Pod, renderManifests } from './harness/cluster.ts';
 import type { Obj } from './harness/kubelet.ts';
 import { ensureRuntime } from './harness/runtime.ts';
 import { sleep } from './harness/sh.ts';
-import { instancesPerNode, registeredInstances, runClient, tail } from './workload.ts';
+import { CONVERGE_MS, liveInstancesPerNode, registeredInstances, runClient, tail } from './workload.ts';
 
 const NODES = ['node-1', 'node-2'];
 const EXTERNAL = 'http://ext-etcd.infra:2379';
@@ -115,7 +115,7 @@ async function watchNotServing(pods: () => Pod[], ms: number): Promise<string[]>
 
 async function expectJoined(release: string, etcdBase: string): Promise<void> {
   const pods = vineyardd(release);
-  const instances = await instancesPerNode(cluster, etcdBase, NODES);
+  const instances = await liveInstancesPerNode(cluster, etcdBase, NODES);
   expect(
     instances.map((i) => i.nodename).sort(),
     `instances registered in ${release}'s etcd: ${JSON.stringify(instances)}`,
@@ -185,7 +185,7 @@ describe('2.3 etcd slow or down when vineyardd starts', () => {
     const start = Date.now();
     for (const p of bundledEtcd()) p.resume();
     await cluster.waitReady(bundledEtcd(), 30_000);
-    await cluster.waitReady(vineyardd('vineyard'), 90_000);
+    await cluster.waitReady(vineyardd('vineyard'), CONVERGE_MS);
     timings.bundledJoin = Date.now() - start;
     expect(await watchNotServing(() => vineyardd('ext'), 1000), whatVineyarddDid(vineyardd('ext'))).toEqual(
       [],
@@ -194,14 +194,14 @@ describe('2.3 etcd slow or down when vineyardd starts', () => {
     for (const p of externalEtcd()) p.resume();
     await expectJoined('vineyard', `http://${bundledEtcd()[0].ip}:2379`);
     timings.bundled = Date.now() - start;
-  }, 180_000);
+  }, 480_000);
 
   it('the external etcd comes up: the etcd.enabled=false release joins it', async () => {
     diagnoseOnFailure();
     const start = Date.now();
     for (const p of externalEtcd()) p.resume(); // no-op when the previous test did
     await cluster.waitReady(externalEtcd(), 30_000);
-    await cluster.waitReady(vineyardd('ext'), 90_000);
+    await cluster.waitReady(vineyardd('ext'), CONVERGE_MS);
     timings.externalJoin = Date.now() - start;
     await expectJoined('ext', `http://${externalEtcd()[0].ip}:2379`);
     // and nothing of the ext release leaked into the bundled etcd
@@ -213,5 +213,5 @@ describe('2.3 etcd slow or down when vineyardd starts', () => {
     ).toEqual([]);
     expect(bundled.length).toBeGreaterThanOrEqual(NODES.length);
     timings.external = Date.now() - start;
-  }, 180_000);
+  }, 480_000);
 });

@@ -43,7 +43,7 @@ import { Cluster, type Pod, renderManifests } from './harness/cluster.ts';
 import type { Obj } from './harness/kubelet.ts';
 import { ensureRuntime, repoRoot } from './harness/runtime.ts';
 import { run, sleep } from './harness/sh.ts';
-import { etcdGateway, etcdKeys, registeredInstances, runClient } from './workload.ts';
+import { CONVERGE_MS, etcdGateway, etcdKeys, registeredInstances, runClient } from './workload.ts';
 
 const NODES = ['node-1', 'node-2', 'node-3'];
 const HA = ['etcd.replicas=3', 'etcd.persistence.enabled=true'];
@@ -160,7 +160,7 @@ describe('2.4 etcd.replicas: 3 with persistence (real etcd)', () => {
       if (pod !== pods[pods.length - 1]) await sleep(3000);
     }
     timings.vineyarddRegistered = Date.now() - start;
-    await cluster.waitReady(vineyardd(), 60_000);
+    await cluster.waitReady(vineyardd(), CONVERGE_MS);
     for (const pod of etcdPods()) {
       const keys = [...(await etcdKeys(cluster, base(pod))).keys()];
       expect(
@@ -171,7 +171,7 @@ describe('2.4 etcd.replicas: 3 with persistence (real etcd)', () => {
     // started one after another, none of them died (the concurrent-start defect did not occur)
     for (const pod of vineyardd())
       expect(exitsBySignal(pod), `${pod.name}: ${pod.logs().slice(-2000)}`).toEqual([]);
-  }, 300_000);
+  }, 400_000);
 
   it('a deleted member pod, recreated with its claim, rejoins as the same member', async () => {
     diagnoseOnFailure();
