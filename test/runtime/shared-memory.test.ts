@@ -25,7 +25,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { Cluster, renderManifests } from './harness/cluster.ts';
 import type { Obj } from './harness/kubelet.ts';
 import { ensureRuntime } from './harness/runtime.ts';
-import { runClient } from './workload.ts';
+import { CONVERGE_MS, runClient } from './workload.ts';
 
 const SIZE = '256Mi';
 const LIMIT = 256 * 2 ** 20;
@@ -131,12 +131,27 @@ describe('2.6 sharedMemorySize against the real vineyardd', () => {
   it('with spill.path, objects beyond the size are spilled to the spill volume and read back', async () => {
     diagnoseOnFailure();
     const start = Date.now();
-    const pod = vineyardd('spill')[0];
-    const spillDir = pod.volumes.get('spill')?.dir;
-    expect(spillDir, 'the chart mounts a volume named spill at spill.path').toBeTruthy();
-    const { json } = await runClient(cluster, 'node-1', ['put-many', '5', '80'], 120_000, {
-      daemonSet: daemonSet('spill'),
-    });
+    expect(
+      vineyardd('spill')[0].volumes.get('spill')?.dir,
+      'the chart mounts a volume named spill',
+    ).toBeTruthy();
+    const putMany = () =>
+      runClient(cluster, 'node-1', ['put-many', '5', '80'], 120_000, { daemonSet: daemonSet('spill') });
+    let json: Obj;
+    try {
+      ({ json } = await putMany());
+    } catch (err) {
+      // vineyardd 0.24.2 under spill sometimes passes the client a memory fd it has already closed ("Error
+      // in send_fd (errno = 9: Bad file descriptor)" in its log) and the client waits for ever: vineyardd's
+      // defect, not the chart's. Only then the pod is recreated once and the scenario runs again.
+      const pod = vineyardd('spill')[0];
+      if (!/Error in send_fd/.test(pod.logs())) throw err;
+      console.warn(`spill: vineyardd sent a closed fd (send_fd EBADF); ${pod.name} recreated, once`);
+      await cluster.recreatePod(pod.name);
+      await cluster.waitReadyOrRecreate(() => vineyardd('spill'), CONVERGE_MS);
+      ({ json } = await putMany());
+    }
+    const spillDir = vineyardd('spill')[0].volumes.get('spill')?.dir;
     console.log(`spill: 5 x 80 MiB into ${SIZE}: ${JSON.stringify(json)}`);
     const puts = json.puts as Obj[];
     const gets = json.gets as Obj[];
@@ -153,5 +168,5 @@ describe('2.6 sharedMemorySize against the real vineyardd', () => {
       { ok: true, equal: true },
     ]);
     timings.spill = Date.now() - start;
-  }, 150_000);
+  }, 480_000);
 });
