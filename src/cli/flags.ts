@@ -92,6 +92,12 @@ export interface TransportFlags {
   region?: string;
 }
 
+/** A target URL with how to reach it, as every command that writes to or reads a repository passes it. */
+export function targetTransport(flags: TransportFlags & { to: string; baseUrl?: string }) {
+  const { to, endpoint, pathStyle, region, plainHttp, baseUrl } = flags;
+  return { to, endpoint, pathStyle, region, plainHttp, baseUrl };
+}
+
 /** How to reach s3:// and oci:// targets; ignored by file://. */
 export function addTransportFlags(cmd: Command): Command {
   return cmd

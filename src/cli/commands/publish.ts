@@ -4,7 +4,7 @@ import { publish } from '../../stages/publish/publish.ts';
 import { DEFAULT_TARGET } from '../../targets/registry.ts';
 import { checkS3Endpoint } from '../../targets/s3-endpoint.ts';
 import { formatPublishSummary } from '../../targets/summary.ts';
-import { addOutputFlags, formatData, type OutputFlags, outputFormat } from '../flags.ts';
+import { addOutputFlags, formatData, type OutputFlags, outputFormat, targetTransport } from '../flags.ts';
 
 interface PublishFlags extends OutputFlags {
   to: string;
@@ -88,12 +88,7 @@ export function register(program: Command): void {
       await checkFileTargets([flags.to]);
       // Errors, progress and the summary are already redacted by the target seam (src/targets/redact.ts).
       const summary = await publish(files, {
-        to: flags.to,
-        endpoint: flags.endpoint,
-        pathStyle: flags.pathStyle,
-        region: flags.region,
-        plainHttp: flags.plainHttp,
-        baseUrl: flags.baseUrl,
+        ...targetTransport(flags),
         indexFormat: flags.indexFormat,
         dryRun: flags.dryRun,
         force: flags.force,

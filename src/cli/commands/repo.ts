@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_TARGET } from '../../targets/registry.ts';
 import { LIMITS, readRegularFile } from '../../util/bounded-io.ts';
-import { addTransportFlags, collect, type TransportFlags } from '../flags.ts';
+import { addTransportFlags, collect, type TransportFlags, targetTransport } from '../flags.ts';
 
 interface RepoFlags extends TransportFlags {
   to: string;
@@ -53,12 +53,7 @@ function common(cmd: Command): Command {
 function transport(flags: RepoFlags) {
   const concurrency = Number(flags.concurrency ?? 8);
   return {
-    to: flags.to,
-    endpoint: flags.endpoint,
-    pathStyle: flags.pathStyle,
-    region: flags.region,
-    plainHttp: flags.plainHttp,
-    baseUrl: flags.baseUrl,
+    ...targetTransport(flags),
     concurrency: Number.isInteger(concurrency) && concurrency > 0 ? Math.min(concurrency, 64) : 8,
     onProgress: (m: string) => process.stderr.write(`${m}\n`),
   };

@@ -1,7 +1,7 @@
 /** `vineyard-charts unpublish CHART VERSION`: takes a published version back (any target scheme). */
 import type { Command } from 'commander';
 import { DEFAULT_TARGET } from '../../targets/registry.ts';
-import { addTransportFlags, type TransportFlags } from '../flags.ts';
+import { addTransportFlags, type TransportFlags, targetTransport } from '../flags.ts';
 
 interface UnpublishFlags extends TransportFlags {
   to: string;
@@ -53,12 +53,7 @@ export function register(program: Command): void {
     .action(async (chart: string, version: string, flags: UnpublishFlags) => {
       const { unpublish, formatUnpublishReport } = await import('../../stages/repo/unpublish.ts');
       const report = await unpublish(chart, version, {
-        to: flags.to,
-        endpoint: flags.endpoint,
-        pathStyle: flags.pathStyle,
-        region: flags.region,
-        plainHttp: flags.plainHttp,
-        baseUrl: flags.baseUrl,
+        ...targetTransport(flags),
         reason: flags.reason,
         force: flags.force,
         dryRun: flags.dryRun,
