@@ -54,15 +54,12 @@ function sourceFile(file: string): ts.SourceFile {
 }
 
 function resolveModule(spec: string, from: string): string {
-  const found = ts.resolveModuleName(
-    spec,
-    from,
-    RESOLUTION,
-    ts.sys,
-    undefined,
-    undefined,
-    ts.ModuleKind.ESNext,
-  ).resolvedModule?.resolvedFileName;
+  // kubernetes-models 4.x declarations import siblings without an extension ("./ResourceClaim"), which
+  // only CommonJS resolution accepts
+  const resolve = (mode: ts.ResolutionMode) =>
+    ts.resolveModuleName(spec, from, RESOLUTION, ts.sys, undefined, undefined, mode).resolvedModule
+      ?.resolvedFileName;
+  const found = resolve(ts.ModuleKind.ESNext) ?? resolve(ts.ModuleKind.CommonJS);
   if (!found?.endsWith('.d.ts')) throw new Error(`kubernetes-models: cannot resolve "${spec}" from ${from}`);
   return found;
 }

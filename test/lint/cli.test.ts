@@ -30,7 +30,7 @@ describe('vineyard-charts lint', () => {
     expect(lines.at(-1)).toMatch(/^lint: 1 chart\(s\), 1 error\(s\), 0 warning\(s\), 0 info\(s\): FAILED/);
     expect(lines.slice(0, -1).every((l) => LINE.test(l))).toBe(true);
     expect(lines[0]).toBe(
-      `${corpus('kube-unknown-field')}/templates/deployment.yaml: spec.template.spec.containers[0].imagePullPolcy: kube-unknown-field ERROR Deployment: unknown field "imagePullPolcy" (Kubernetes 1.25–1.36)`,
+      `${corpus('kube-unknown-field')}/templates/deployment.yaml: spec.template.spec.containers[0].imagePullPolcy: kube-unknown-field ERROR Deployment: unknown field "imagePullPolcy" (Kubernetes 1.25–1.33)`,
     );
   });
 

@@ -108,7 +108,7 @@ describe('lint output formats', () => {
     const [annotation, summary] = res.stdout.trimEnd().split('\n');
     expect(annotation).toBe(
       `::error file=${TEMPLATE},line=${LINE},title=kube-unknown-field (ERROR)::` +
-        'spec.template.spec.containers[0].imagePullPolcy: Deployment: unknown field "imagePullPolcy" (Kubernetes 1.25–1.36)',
+        'spec.template.spec.containers[0].imagePullPolcy: Deployment: unknown field "imagePullPolcy" (Kubernetes 1.25–1.33)',
     );
     expect(summary).toMatch(/^lint: 1 chart\(s\), 1 error\(s\)/);
     // an explicit format wins over the environment

@@ -82,7 +82,8 @@ describe('Kubernetes schema validation', () => {
     expect(schemaSetFor(27).kubernetes).toBe('1.27.1');
     expect(schemaSetFor(28).kubernetes).toBe('1.33.0');
     expect(schemaSetFor(33).kubernetes).toBe('1.33.0');
-    expect(schemaSetFor(34).kubernetes).toBe('1.36.0');
+    expect(schemaSetFor(34).kubernetes).toBe('1.33.0');
+    expect(schemaSetFor(36).kubernetes).toBe('1.33.0');
   });
 
   it('judges a field per Kubernetes version: restartPolicyRules is unknown before 1.34', async () => {
@@ -94,6 +95,26 @@ describe('Kubernetes schema validation', () => {
     expect(unknown).toHaveLength(1);
     expect(unknown[0].path).toBe('spec.template.spec.containers[0].restartPolicyRules');
     expect(unknown[0].kubeVersions).toEqual(['1.30', '1.31', '1.32', '1.33']);
+  });
+
+  it('warns, not errs, on a field newer than the newest schema when only 1.34+ is admitted', async () => {
+    const obj = deployment({
+      restartPolicyRules: [{ action: 'Restart', exitCodes: { operator: 'In', values: [42] } }],
+    });
+    const findings = (await lintKubeSchema(doc(obj), admittedMinors('>=1.34.0-0'))).filter(
+      (f) => f.rule === 'kube-unknown-field',
+    );
+    expect(findings.map((f) => [f.severity, f.kubeVersions])).toEqual([
+      ['WARNING', ['1.34', '1.35', '1.36']],
+    ]);
+    expect(findings[0].message).toContain('not in the Kubernetes 1.33 schema');
+    // a typo is still an error wherever a schema covers the version
+    const typo = (
+      await lintKubeSchema(doc(deployment({ imagePullPolcy: 'Always' })), admittedMinors('>=1.32.0-0'))
+    )
+      .filter((f) => f.rule === 'kube-unknown-field')
+      .map((f) => [f.severity, f.kubeVersions]);
+    expect(typo).toEqual([['ERROR', ['1.32', '1.33']]]);
   });
 
   it('knows sidecar containers (restartPolicy on a container) only from Kubernetes 1.28 on', async () => {

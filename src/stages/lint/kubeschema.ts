@@ -27,7 +27,11 @@ export interface SchemaSet {
   maxMinor: number;
 }
 
-/** Pinned in package.json. npm has no schema per minor: minors between sets use the next newer set. */
+/**
+ * Pinned in package.json. npm has no schema per minor: minors between sets use the next newer set, and
+ * minors newer than the newest set use it (see BEYOND_NEWEST). kubernetes-models 5.x (Kubernetes 1.36)
+ * declares Node >= 22, which the project does not require, so 4.5.1 (1.33) is the newest set here.
+ */
 export const SCHEMA_SETS: SchemaSet[] = [
   {
     kubernetes: '1.27.1',
@@ -38,19 +42,19 @@ export const SCHEMA_SETS: SchemaSet[] = [
   },
   {
     kubernetes: '1.33.0',
-    npmPackage: 'kubernetes-models-1.33',
+    npmPackage: 'kubernetes-models',
     packageVersion: 'kubernetes-models@4.5.1',
     esm: false,
     maxMinor: 33,
   },
-  {
-    kubernetes: '1.36.0',
-    npmPackage: 'kubernetes-models',
-    packageVersion: 'kubernetes-models@5.1.0',
-    esm: true,
-    maxMinor: 36,
-  },
 ];
+
+/**
+ * For a minor newer than the newest schema, a field that schema does not know may be a new API field
+ * rather than a typo: such findings are WARNINGs that say so, not ERRORs. Schema errors (types,
+ * required fields) stay errors: Kubernetes does not loosen existing fields within v1.
+ */
+export const BEYOND_NEWEST = ' (not in the Kubernetes 1.33 schema, the newest here: new in 1.34+ or a typo)';
 
 /** The window of Kubernetes minors lint checks (a chart's kubeVersion narrows it). */
 export const MIN_MINOR = 25;
@@ -69,6 +73,11 @@ export function admittedMinors(kubeVersion: string | undefined, only?: string): 
 
 export function schemaSetFor(minor: number): SchemaSet {
   return SCHEMA_SETS.find((s) => s.maxMinor >= minor) ?? SCHEMA_SETS[SCHEMA_SETS.length - 1];
+}
+
+/** Whether `minor` is newer than every schema set (checked against the newest, unknown fields warned). */
+export function beyondNewestSchema(minor: number): boolean {
+  return minor > SCHEMA_SETS[SCHEMA_SETS.length - 1].maxMinor;
 }
 
 interface ValidateError {
@@ -269,15 +278,27 @@ export async function lintKubeSchema(doc: RenderedDoc, minors: number[]): Promis
       continue;
     }
     const { errors, unknown } = runValidator(validate, obj);
-    const add = (rule: 'kube-schema' | 'kube-unknown-field', at: string, message: string) => {
+    const add = (rule: 'kube-schema' | 'kube-unknown-field', at: string, message: string, of: number[]) => {
       const key = `${rule}|${at}|${message}`;
       const prev = merged.get(key);
-      const versions = [...(prev?.kubeVersions ?? []), ...setMinors.map((m) => `1.${m}`)];
-      merged.set(key, { ...finding(rule, file, at, message), kubeVersions: versions });
+      const versions = [...(prev?.kubeVersions ?? []), ...of.map((m) => `1.${m}`)];
+      const severity = message.endsWith(BEYOND_NEWEST) ? 'WARNING' : undefined;
+      merged.set(key, { ...finding(rule, file, at, message, severity), kubeVersions: versions });
     };
-    for (const [at, msg] of errors) add('kube-schema', at || '(root)', `${kind} ${msg}`);
-    for (const at of unknown)
-      add('kube-unknown-field', at, `${kind}: unknown field "${at.split(/[.[]/).pop()}"`);
+    // minors newer than the schema cannot be judged on unknown fields: when the schema's own minors have
+    // the field as an error already, those are left out; when there are none, a WARNING says why
+    const known = setMinors.filter((m) => !beyondNewestSchema(m));
+    const onlyBeyond = known.length === 0;
+    for (const [at, msg] of errors) add('kube-schema', at || '(root)', `${kind} ${msg}`, setMinors);
+    for (const at of unknown) {
+      const message = `${kind}: unknown field "${at.split(/[.[]/).pop()}"`;
+      add(
+        'kube-unknown-field',
+        at,
+        onlyBeyond ? message + BEYOND_NEWEST : message,
+        onlyBeyond ? setMinors : known,
+      );
+    }
   }
   for (const f of merged.values()) {
     const v = f.kubeVersions;
