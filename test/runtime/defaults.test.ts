@@ -7,7 +7,7 @@ import type { Obj } from './harness/kubelet.ts';
 import { ensureRuntime } from './harness/runtime.ts';
 import {
   CONVERGE_MS,
-  liveInstancesPerNode,
+  liveInstancesOrRemedy,
   registeredInstances as registeredIn,
   runClient,
   tail,
@@ -79,7 +79,7 @@ describe('2.1 defaults on 3 nodes (real vineyardd, etcd and Python client)', () 
 
   it('each instance registers in the shared etcd with its real node name and an RPC endpoint', async () => {
     diagnoseOnFailure(vineyardd);
-    const registered = await liveInstancesPerNode(cluster, etcdBase(), NODES);
+    const registered = await liveInstancesOrRemedy(cluster, etcdBase(), NODES, vineyardd);
     expect(registered, `instances in the chart's etcd: ${JSON.stringify(registered)}`).toHaveLength(3);
     expect(registered.map((i) => i.nodename).sort(), 'nodename registered by each vineyardd (B-1)').toEqual(
       NODES,

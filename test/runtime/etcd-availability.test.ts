@@ -14,7 +14,7 @@ import { Cluster, type Pod, renderManifests } from './harness/cluster.ts';
 import type { Obj } from './harness/kubelet.ts';
 import { ensureRuntime } from './harness/runtime.ts';
 import { sleep } from './harness/sh.ts';
-import { CONVERGE_MS, liveInstancesPerNode, registeredInstances, runClient, tail } from './workload.ts';
+import { CONVERGE_MS, liveInstancesOrRemedy, registeredInstances, runClient, tail } from './workload.ts';
 
 const NODES = ['node-1', 'node-2'];
 const EXTERNAL = 'http://ext-etcd.infra:2379';
@@ -114,14 +114,13 @@ async function watchNotServing(pods: () => Pod[], ms: number): Promise<string[]>
 }
 
 async function expectJoined(release: string, etcdBase: string): Promise<void> {
-  const pods = vineyardd(release);
-  const instances = await liveInstancesPerNode(cluster, etcdBase, NODES);
+  const instances = await liveInstancesOrRemedy(cluster, etcdBase, NODES, () => vineyardd(release));
   expect(
     instances.map((i) => i.nodename).sort(),
     `instances registered in ${release}'s etcd: ${JSON.stringify(instances)}`,
   ).toEqual(NODES);
   const put = await runClient(cluster, 'node-1', ['put-ipc'], 60_000, { daemonSet: daemonSet(release) });
-  const nodeB = pods.find((p) => p.node.name === 'node-2') as Pod;
+  const nodeB = vineyardd(release).find((p) => p.node.name === 'node-2') as Pod;
   const get = await runClient(cluster, 'node-2', ['get-rpc', nodeB.ip, '9600', put.json.id], 60_000, {
     daemonSet: daemonSet(release),
   });

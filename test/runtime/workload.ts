@@ -2,7 +2,7 @@
 // pod that mounts the vineyardd socket directory the way the chart's NOTES tell users to.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Cluster, PodRunResult } from './harness/cluster.ts';
+import type { Cluster, Pod, PodRunResult } from './harness/cluster.ts';
 import type { Obj } from './harness/kubelet.ts';
 import { repoRoot } from './harness/runtime.ts';
 
@@ -169,6 +169,9 @@ export async function registeredInstances(
  */
 export const CONVERGE_MS = 180_000;
 
+const sameNodes = (instances: Record<string, string>[], nodes: string[]) =>
+  JSON.stringify(instances.map((i) => i.nodename).sort()) === JSON.stringify([...nodes].sort());
+
 /** vineyardd rewrites its registration's timestamp every HEARTBEAT_TIME = 10 s (meta_service.h:45). */
 const HEARTBEAT_MS = 10_000;
 
@@ -186,8 +189,8 @@ export async function liveInstancesPerNode(
   base: string,
   nodes: string[],
   timeoutMs = 150_000,
+  done: (live: Record<string, string>[]) => boolean = (live) => sameNodes(live, nodes),
 ): Promise<Record<string, string>[]> {
-  const want = JSON.stringify([...nodes].sort());
   const deadline = Date.now() + timeoutMs;
   let before = await registeredInstances(cluster, base);
   for (;;) {
@@ -196,9 +199,40 @@ export async function liveInstancesPerNode(
     const live = [...now]
       .filter(([id, entry]) => before.has(id) && before.get(id)?.timestamp !== entry.timestamp)
       .map(([, entry]) => entry);
-    if (JSON.stringify(live.map((i) => i.nodename).sort()) === want || Date.now() > deadline) return live;
+    if (done(live) || Date.now() > deadline) return live;
     before = now;
   }
+}
+
+/**
+ * liveInstancesPerNode, and when the release does not converge, the chart README's remedy for vineyardd
+ * 0.24.2's orphaned registration lock (a lock granted to a request the replaced etcd client no longer
+ * reads, its lease kept alive by that vineyardd: every registration and heartbeat then waits for ever).
+ * The vineyardd of each node without a live instance is recreated, one at a time — first the nodes with no
+ * registration at all (the lock's holder is among them), then those whose registration stopped beating —
+ * each given up to a minute to register before the next.
+ */
+export async function liveInstancesOrRemedy(
+  cluster: Cluster,
+  base: string,
+  nodes: string[],
+  pods: () => Pod[],
+): Promise<Record<string, string>[]> {
+  const live = await liveInstancesPerNode(cluster, base, nodes, 75_000);
+  if (sameNodes(live, nodes)) return live;
+  const registered = new Set([...(await registeredInstances(cluster, base)).values()].map((i) => i.nodename));
+  const dead = nodes.filter((n) => !live.some((i) => i.nodename === n));
+  const order = [...dead.filter((n) => !registered.has(n)), ...dead.filter((n) => registered.has(n))];
+  console.warn(
+    `vineyardd 0.24.2 registration defect: no live instance on ${order.join(', ')}; README remedy`,
+  );
+  for (const node of order) {
+    const pod = pods().find((p) => p.node.name === node);
+    if (!pod) continue;
+    await cluster.recreatePod(pod.name);
+    await liveInstancesPerNode(cluster, base, nodes, 60_000, (live) => live.some((i) => i.nodename === node));
+  }
+  return liveInstancesPerNode(cluster, base, nodes, 150_000);
 }
 
 export function tail(text: string, lines: number): string {
