@@ -71,6 +71,25 @@ describe('-o/--output', () => {
     expect(dep.code, dep.stderr).toBe(0);
     expect(load(dep.stdout)).toMatchObject({ dryRun: true, release: 'vineyard' });
   });
+
+  it('repo verify, repo reindex and unpublish take -o too (--json stays a synonym)', async () => {
+    const to = `file://${path.join(work, 'maint-repo')}`;
+    expect((await cli(['publish', tgz, '--to', to])).code).toBe(0);
+    const verify = await cli(['repo', 'verify', '--to', to, '-o', 'yaml']);
+    expect(verify.code, verify.stderr).toBe(0);
+    const verifyJson = await cli(['repo', 'verify', '--to', to, '--json']);
+    expect(load(verify.stdout)).toEqual(JSON.parse(verifyJson.stdout));
+    expect(load(verify.stdout)).toMatchObject({ findings: [] });
+    const reindex = await cli(['repo', 'reindex', '--to', to, '--dry-run', '-o', 'json']);
+    expect(reindex.code, reindex.stderr).toBe(0);
+    expect(JSON.parse(reindex.stdout)).toBeTypeOf('object');
+    const unpublish = await cli(['unpublish', 'oci-demo', '0.1.0', '--to', to, '--dry-run', '-o', 'yaml']);
+    expect(unpublish.code, unpublish.stderr).toBe(0);
+    expect(load(unpublish.stdout)).toBeTypeOf('object');
+    const clash = await cli(['unpublish', 'oci-demo', '0.1.0', '--to', to, '--json', '-o', 'yaml']);
+    expect(clash.code).toBe(2);
+    expect((await cli(['repo', 'verify', '--to', to])).code).toBe(0); // the clash changed nothing
+  });
 });
 
 describe('helm names', () => {

@@ -2,19 +2,27 @@
 import type { Command } from 'commander';
 import { DEFAULT_TARGET } from '../../targets/registry.ts';
 import { LIMITS, readRegularFile } from '../../util/bounded-io.ts';
-import { addTransportFlags, collect, type TransportFlags, targetTransport } from '../flags.ts';
+import {
+  addOutputFlags,
+  addTransportFlags,
+  collect,
+  formatData,
+  type OutputFlags,
+  outputFormat,
+  type TransportFlags,
+  targetTransport,
+} from '../flags.ts';
 
-interface RepoFlags extends TransportFlags {
+interface RepoFlags extends TransportFlags, OutputFlags {
   to: string;
   baseUrl?: string;
-  json?: boolean;
   concurrency?: string;
 }
 
 const TARGET_HELP = 'repository: file://DIR, s3://BUCKET[/PREFIX] or oci://HOST[:PORT]/PATH';
 
 const VERIFY_HELP = `
-Finding codes (stable; --json lists them as "code"):
+Finding codes (stable; -o json|yaml lists them as "code"):
   index-missing      the repository has no index.yaml
   index-malformed    index.yaml does not parse as a helm index
   missing-tarball    an index entry's tarball is not stored
@@ -42,11 +50,13 @@ Exit codes: 0 done, 1 failed, 2 usage error (oci:// registries have no index to 
 
 function common(cmd: Command): Command {
   return addTransportFlags(
-    cmd
-      .option('--to <url>', TARGET_HELP, DEFAULT_TARGET)
-      .option('--base-url <url>', "the repository's public URL (entries with absolute URLs under it)")
-      .option('--concurrency <n>', 'tarballs read at once', '8')
-      .option('--json', 'print a JSON report on stdout'),
+    addOutputFlags(
+      cmd
+        .option('--to <url>', TARGET_HELP, DEFAULT_TARGET)
+        .option('--base-url <url>', "the repository's public URL (entries with absolute URLs under it)")
+        .option('--concurrency <n>', 'tarballs read at once', '8'),
+      'a line per finding',
+    ),
   );
 }
 
@@ -86,8 +96,11 @@ export function register(program: Command): void {
       const keyring = flags.keyring
         ? { file: flags.keyring, bytes: await readRegularFile(flags.keyring, LIMITS.valuesFile, 'keyring') }
         : undefined;
+      const format = outputFormat(flags);
       const report = await verifyRepository({ ...transport(flags), keyring, charts: flags.chart });
-      process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatVerifyReport(report));
+      process.stdout.write(
+        format === 'table' ? formatVerifyReport(report) : await formatData(format, report),
+      );
       if (report.findings.length > 0) process.exitCode = 1;
     });
 
@@ -110,6 +123,7 @@ export function register(program: Command): void {
             `--to ${flags.to}: an OCI registry has no index to rebuild (repo verify checks its tags)`,
           );
         }
+        const format = outputFormat(flags);
         const { reindexRepository, formatReindexReport } = await import('../../stages/repo/reindex.ts');
         const report = await reindexRepository({
           ...transport(flags),
@@ -118,7 +132,7 @@ export function register(program: Command): void {
           singleWriter: flags.singleWriter,
         });
         process.stdout.write(
-          flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatReindexReport(report),
+          format === 'table' ? formatReindexReport(report) : await formatData(format, report),
         );
       },
     );

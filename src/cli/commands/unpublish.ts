@@ -1,16 +1,23 @@
 /** `vineyard-charts unpublish CHART VERSION`: takes a published version back (any target scheme). */
 import type { Command } from 'commander';
 import { DEFAULT_TARGET } from '../../targets/registry.ts';
-import { addTransportFlags, type TransportFlags, targetTransport } from '../flags.ts';
+import {
+  addOutputFlags,
+  addTransportFlags,
+  formatData,
+  type OutputFlags,
+  outputFormat,
+  type TransportFlags,
+  targetTransport,
+} from '../flags.ts';
 
-interface UnpublishFlags extends TransportFlags {
+interface UnpublishFlags extends TransportFlags, OutputFlags {
   to: string;
   reason?: string;
   force?: boolean;
   dryRun?: boolean;
   baseUrl?: string;
   singleWriter?: boolean;
-  json?: boolean;
 }
 
 const HELP_AFTER = `
@@ -26,31 +33,37 @@ Exit codes: 0 unpublished (or already), 1 refused or failed, 2 usage error (e.g.
 
 export function register(program: Command): void {
   addTransportFlags(
-    program
-      .command('unpublish')
-      .summary('take a published chart version back (index entry, then tarball; leaves a tombstone)')
-      .description(
-        'Removes CHART VERSION from a repository or registry, safely against concurrent publishers.',
-      )
-      .argument('<chart>', 'chart name')
-      .argument('<version>', 'chart version')
-      .option(
-        '--to <url>',
-        'repository: file://DIR, s3://BUCKET[/PREFIX] or oci://HOST[:PORT]/PATH',
-        DEFAULT_TARGET,
-      )
-      .option('--reason <text>', 'why, recorded in the tombstone')
-      .option(
-        '--force',
-        'also when the stored tarball disagrees with the index or the index lacks it; oci://: also when other tags share the manifest',
-      )
-      .option('--dry-run', 'print what would be removed and change nothing')
-      .option('--base-url <url>', "the repository's public URL (entries with absolute URLs under it)")
-      .option('--single-writer', 'allow stores that ignore conditional writes: you vouch nothing else writes')
-      .option('--json', 'print a JSON report on stdout'),
+    addOutputFlags(
+      program
+        .command('unpublish')
+        .summary('take a published chart version back (index entry, then tarball; leaves a tombstone)')
+        .description(
+          'Removes CHART VERSION from a repository or registry, safely against concurrent publishers.',
+        )
+        .argument('<chart>', 'chart name')
+        .argument('<version>', 'chart version')
+        .option(
+          '--to <url>',
+          'repository: file://DIR, s3://BUCKET[/PREFIX] or oci://HOST[:PORT]/PATH',
+          DEFAULT_TARGET,
+        )
+        .option('--reason <text>', 'why, recorded in the tombstone')
+        .option(
+          '--force',
+          'also when the stored tarball disagrees with the index or the index lacks it; oci://: also when other tags share the manifest',
+        )
+        .option('--dry-run', 'print what would be removed and change nothing')
+        .option('--base-url <url>', "the repository's public URL (entries with absolute URLs under it)")
+        .option(
+          '--single-writer',
+          'allow stores that ignore conditional writes: you vouch nothing else writes',
+        ),
+      'what was removed, a line each',
+    ),
   )
     .addHelpText('after', HELP_AFTER)
     .action(async (chart: string, version: string, flags: UnpublishFlags) => {
+      const format = outputFormat(flags);
       const { unpublish, formatUnpublishReport } = await import('../../stages/repo/unpublish.ts');
       const report = await unpublish(chart, version, {
         ...targetTransport(flags),
@@ -61,7 +74,7 @@ export function register(program: Command): void {
         onProgress: (m) => process.stderr.write(`${m}\n`),
       });
       process.stdout.write(
-        flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatUnpublishReport(report),
+        format === 'table' ? formatUnpublishReport(report) : await formatData(format, report),
       );
     });
 }
