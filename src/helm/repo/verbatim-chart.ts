@@ -167,11 +167,10 @@ function validDependency(d: unknown): boolean {
 }
 
 /**
- * Checks the lines of one chart block (its `  name:` line, then from `start` its entries). Returns how
- * many entries it holds, or -1 when it must go through the full parser instead.
+ * Checks the lines of one chart block (its `  name:` line, then from `start` to `end` its entries).
+ * Returns how many entries it holds, or -1 when it must go through the full parser instead.
  */
-export function verbatimEntryCount(text: string, start: number, chart: string): number {
-  const end = text.length;
+export function verbatimEntryCount(text: string, start: number, chart: string, end = text.length): number {
   const versions: string[] = [];
   let seen = -1; // fields of the current entry; -1 before the first entry
 

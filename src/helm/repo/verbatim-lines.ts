@@ -90,23 +90,22 @@ export function keyAt(text: string, from: number, nl: number): [key: string, col
   return SAFE_KEY.test(key) && !RESERVED.test(key) ? [key, colon] : undefined;
 }
 
-// Sticky shortcuts for the commonest string scalars, tested in place (no substring): a double-quoted
-// string without escapes, a plain word or a plain version. Each is a strict subset of what
-// stringScalar accepts; anything else is decided by stringScalar itself.
-const QUOTED_Y = /"[^"\\\n]*"\n/y;
-const WORD_Y = /[A-Za-z_][A-Za-z0-9_./@()+,;=^~'-]{5,}\n/y; // 6+ chars: never a RESERVED word
-const VERSION_Y = /[0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.+-]*)?\n/y;
-
-function matchesAt(re: RegExp, text: string, from: number, nl: number): boolean {
-  re.lastIndex = from;
-  return re.test(text) && re.lastIndex === nl + 1;
-}
+/**
+ * One-line string scalars decided in place (no substring): double-quoted (escapes as in stringValue),
+ * single-quoted, plain text of 6+ characters starting with a letter (never a RESERVED word; URLs,
+ * emails, sentences), plain versions and sha256 digests that hold a letter other than e. Each is a
+ * strict subset of what stringScalar accepts; anything else is decided by stringScalar itself.
+ */
+const ONE_LINE_Y = new RegExp(
+  `(?:"(?:[^"\\\\\\n]|${DQ_ESCAPE})*"|'(?:[^'\\n]|'')*'|[A-Za-z](?=[^\\n]{5})${PLAIN_BODY}` +
+    '|[0-9]+\\.[0-9]+\\.[0-9]+(?:[-+][0-9A-Za-z.+-]*)?|(?=[0-9a-f]{0,63}[a-df])[0-9a-f]{64})\\n',
+  'y',
+);
 
 /** Whether text[from, nl) is a scalar the fast reader reads as a string. */
 export function isStringAt(text: string, from: number, nl: number): boolean {
-  const c = text.charCodeAt(from);
-  if (c === 34 /* " */ ? matchesAt(QUOTED_Y, text, from, nl) : matchesAt(WORD_Y, text, from, nl)) return true;
-  if (c >= 48 && c <= 57 && matchesAt(VERSION_Y, text, from, nl)) return true;
+  ONE_LINE_Y.lastIndex = from;
+  if (ONE_LINE_Y.test(text) && ONE_LINE_Y.lastIndex === nl + 1) return true;
   return stringScalar(text.slice(from, nl)) !== undefined;
 }
 
