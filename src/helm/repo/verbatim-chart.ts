@@ -80,6 +80,12 @@ const NESTED: Record<number, NestedKind | undefined> = {
   [DEPENDENCIES]: 'dependencies',
 };
 
+/**
+ * inPlace: nested and multi-line fields are checked line by line (verbatim-lines.ts) before falling
+ * back to decoding them alone. Tests turn it off to hold the in-place checks to the decoder's verdicts.
+ */
+export const verbatimLanes = { inPlace: true };
+
 /** How many fields were decoded alone, and by js-yaml among them (index-splice's statistics). */
 export const fieldStats = { decoded: 0, jsYaml: 0 };
 
@@ -207,10 +213,10 @@ export function verbatimEntryCount(text: string, start: number, chart: string, e
 
     if (last !== nl) {
       // Nested lines: the line checks for lists and maps of one-line strings, else decode the field.
-      const nested = NESTED[kind];
+      const nested = verbatimLanes.inPlace ? NESTED[kind] : undefined;
       if (nested && colon + 1 === nl && nestedLinesOk(text, nested, nl + 1, pos)) continue;
-      if (kind === STR && text.charCodeAt(colon + 1) === 32 && stringValueSpans(text, colon + 2, pos, 4))
-        continue;
+      const inPlace = verbatimLanes.inPlace && kind === STR && text.charCodeAt(colon + 1) === 32;
+      if (inPlace && stringValueSpans(text, colon + 2, pos, 4)) continue;
       // The text is the file's bytes as latin1: decoded as UTF-8 here, where content matters.
       const fieldText = Buffer.from(text.slice(field, pos), 'latin1').toString('utf8');
       const v = decodeField(`    ${fieldText}`, text.slice(field, colon));

@@ -102,11 +102,15 @@ const ONE_LINE_Y = new RegExp(
   'y',
 );
 
+/** Whether text[from, nl) is one of ONE_LINE_Y's strings (exported for the tests). */
+export function oneLineStringAt(text: string, from: number, nl: number): boolean {
+  ONE_LINE_Y.lastIndex = from;
+  return ONE_LINE_Y.test(text) && ONE_LINE_Y.lastIndex === nl + 1;
+}
+
 /** Whether text[from, nl) is a scalar the fast reader reads as a string. */
 export function isStringAt(text: string, from: number, nl: number): boolean {
-  ONE_LINE_Y.lastIndex = from;
-  if (ONE_LINE_Y.test(text) && ONE_LINE_Y.lastIndex === nl + 1) return true;
-  return stringScalar(text.slice(from, nl)) !== undefined;
+  return oneLineStringAt(text, from, nl) || stringScalar(text.slice(from, nl)) !== undefined;
 }
 
 /** Whether the value after `key: ` (ending at nl) is a one-line string scalar. */
