@@ -16,6 +16,7 @@ import { isUtf8 } from 'node:buffer';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { openFileAtomic } from '../../util/atomic-write.ts';
+import { goYamlLess, LONG_DIGITS } from './go-yaml-order.ts';
 import { type IndexEntry, type IndexFile, mergeEntries, serializeIndex } from './index-file.ts';
 import {
   type ChartBlock,
@@ -29,7 +30,6 @@ import {
   spliceStats,
   UNSAFE_SEQUENCE,
 } from './index-splice.ts';
-import { goYamlLess, LONG_DIGITS } from './go-yaml-order.ts';
 import { emitYaml } from './index-yaml.ts';
 import { fieldStats, verbatimEntryCount } from './verbatim-chart.ts';
 
