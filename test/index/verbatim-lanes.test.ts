@@ -120,7 +120,8 @@ describe('index fast path: in-place checks against decoding', () => {
           expect(decoded, name).toBe(8);
         }
         // helm writes chart keys in go-yaml's order, which the streamed merge relies on
-        for (let i = 1; i < names.length; i++) expect(goYamlLess(names[i - 1], names[i]), names[i]).toBe(true);
+        for (let i = 1; i < names.length; i++)
+          expect(goYamlLess(names[i - 1], names[i]), names[i]).toBe(true);
       });
     });
   }
