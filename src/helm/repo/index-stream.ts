@@ -14,8 +14,9 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { openFileAtomic } from '../../util/atomic-write.ts';
+import { ChunkReader, ChunkWriter } from '../../util/chunk-io.ts';
 import { goYamlLess, LONG_DIGITS } from './go-yaml-order.ts';
 import { type IndexEntry, type IndexFile, mergeEntries, serializeIndex } from './index-file.ts';
 import {
@@ -34,7 +35,9 @@ import { emitYaml } from './index-yaml.ts';
 import { fieldStats, verbatimEntryCount } from './verbatim-chart.ts';
 
 /** Bytes read at a time; a chart block longer than this grows the buffer. */
-const CHUNK = 8 << 20;
+const CHUNK = 4 << 20;
+/** Bytes decoded as one latin1 string: small enough for V8's young generation. */
+const WINDOW = 64 * 1024;
 /** The lines before `entries:` (apiVersion, maybe annotations) and after it (generated...) are small. */
 const HEAD_MAX = 1 << 20;
 /** Stands for the tail (read last) while the header's part before `entries:` is written first. */
@@ -106,7 +109,7 @@ export async function spliceMergeStream(
   Object.assign(spliceStats, { path: 'none', streamed: true, reason: '' });
   Object.assign(spliceStats, { copiedBlocks: 0, reparsedBlocks: 0, jsYamlBlocks: 0 });
   const fields0 = { ...fieldStats };
-  let fh: Awaited<ReturnType<typeof open>>;
+  let fh: FileHandle;
   try {
     fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
@@ -138,138 +141,100 @@ export async function spliceMergeStream(
 type Write = (pieces: readonly Buffer[]) => Promise<void>;
 
 async function stream(
-  fh: Awaited<ReturnType<typeof open>>,
+  fh: FileHandle,
   file: string,
   write: Write,
   entries: IndexEntry[],
   generated: Date,
   maxBytes: number,
 ): Promise<StreamResult | string> {
-  // The working buffer: the bytes not yet consumed, then what was read. Each refill makes a new one,
-  // so the pieces handed to `write` (views of the old one) stay valid while written in the background.
-  let buf: Buffer = Buffer.alloc(0);
-  let len = 0;
-  let readTotal = 0;
-  let eof = false;
-  const readChunk = async () => {
-    const chunk = Buffer.allocUnsafe(CHUNK);
-    const { bytesRead } = await fh.read(chunk, 0, CHUNK, null);
-    return chunk.subarray(0, bytesRead);
-  };
-  let ahead: Promise<Buffer> | undefined; // the next chunk, read while this one is processed
-  const fill = async () => {
-    const chunk = await (ahead ?? readChunk());
-    ahead = undefined;
-    readTotal += chunk.length;
-    if (chunk.length === 0) eof = true;
-    else {
-      buf = len === 0 ? chunk : Buffer.concat([buf.subarray(0, len), chunk]);
-      len = buf.length;
-      if (readTotal <= maxBytes) {
-        ahead = readChunk();
-        ahead.catch(() => {}); // awaited later, or dropped when the stream gives up
-      }
-    }
-  };
-  let writing: Promise<void> = Promise.resolve();
-  /** One write at a time runs while the next round is processed: memory stays bounded. */
-  const queue = async (pieces: Buffer[]) => {
-    await writing;
-    writing = write(pieces);
-    writing.catch(() => {}); // awaited before the commit; a failed write fails the merge there
-  };
+  const reader = new ChunkReader(fh, CHUNK, maxBytes);
+  const writer = new ChunkWriter(write);
   try {
-    const result = await merge();
-    await writing;
+    const result = await merge(reader, writer, file, entries, generated, maxBytes);
+    await writer.flush();
     return result;
   } finally {
-    await writing.catch(() => {});
-    await ahead?.catch(() => {});
+    await writer.settle();
+    await reader.close();
   }
+}
 
-  async function merge(): Promise<StreamResult | string> {
-    // The head: everything before the `entries:` line.
-    let from = -1;
-    while (from < 0) {
-      await fill();
-      if (/^\s*\{/.test(buf.toString('latin1', 0, Math.min(len, 64)))) return 'a JSON body';
-      from = buf.toString('latin1', 0, ENTRIES_LINE.length) === ENTRIES_LINE ? 0 : -1;
-      if (from < 0) from = buf.subarray(0, len).indexOf(`\n${ENTRIES_LINE}`) + 1 || -1;
-      if (from < 0 && (eof || len > HEAD_MAX)) return 'no `entries:` line near the top';
-    }
-    if (!isUtf8(buf.subarray(0, from))) return 'invalid UTF-8';
-    const head = buf.toString('utf8', 0, from);
-    const top0 = parseTopText(head + PLACEHOLDER + GENERATED_PLACEHOLDER, file);
-    if (!top0) return 'the lines before entries: are not read by the fast reader';
-    const prefix = headerParts(top0, generated)[0];
-    await queue([Buffer.from(prefix)]);
+async function merge(
+  r: ChunkReader,
+  w: ChunkWriter,
+  file: string,
+  entries: IndexEntry[],
+  generated: Date,
+  maxBytes: number,
+): Promise<StreamResult | string> {
+  // The head: everything before the `entries:` line.
+  let from = -1;
+  while (from < 0) {
+    await r.fill();
+    if (/^\s*\{/.test(r.buf.toString('latin1', 0, Math.min(r.len, 64)))) return 'a JSON body';
+    from = r.buf.toString('latin1', 0, ENTRIES_LINE.length) === ENTRIES_LINE ? 0 : -1;
+    if (from < 0) from = r.buf.subarray(0, r.len).indexOf(`\n${ENTRIES_LINE}`) + 1 || -1;
+    if (from < 0 && (r.eof || r.len > HEAD_MAX)) return 'no `entries:` line near the top';
+  }
+  if (!isUtf8(r.buf.subarray(0, from))) return 'invalid UTF-8';
+  const head = r.buf.toString('utf8', 0, from);
+  const top0 = parseTopText(head + PLACEHOLDER + GENERATED_PLACEHOLDER, file);
+  if (!top0) return 'the lines before entries: are not read by the fast reader';
+  const prefix = headerParts(top0, generated)[0];
+  await w.add([Buffer.from(prefix)]);
 
-    const byName = new Map<string, IndexEntry[]>();
-    for (const e of entries) byName.set(e.name, [...(byName.get(e.name) ?? []), e]);
-    const pending = [...byName.keys()].sort((a, b) => (goYamlLess(a, b) ? -1 : goYamlLess(b, a) ? 1 : 0));
-    if (pending.some((n) => LONG_DIGITS.test(n))) return 'a chart name with a run of more than 15 digits';
-    let next = 0; // pending[next] is the next chart of ours to write
-    const counts: StreamResult = { added: 0, unchanged: 0, total: 0 };
-    /** Our chart `name` merged into `list` (its block in the old index, if any), as YAML. */
-    const merged = (name: string, list: IndexEntry[]): Buffer | string => {
-      const index: IndexFile = {
-        apiVersion: 'v1',
-        generated: '',
-        entries: list.length ? { [name]: list } : {},
-      };
-      let r: ReturnType<typeof mergeEntries>;
-      try {
-        r = mergeEntries(index, byName.get(name) ?? [], { file, generated });
-      } catch {
-        return `merging chart ${JSON.stringify(name)} fails`; // the in-memory path words the error
-      }
-      counts.added += r.added.length;
-      counts.unchanged += r.unchanged.length;
-      return emitted(name, r.index.entries[name]);
+  const ours = new OurCharts(entries, file, generated);
+  if (ours.pending.some((n) => LONG_DIGITS.test(n))) return 'a chart name with a run of more than 15 digits';
+  let pos = from + ENTRIES_LINE.length; // the first line not yet split into blocks
+  let checked = pos; // bytes before this one are known to be UTF-8
+  let prev: string | undefined;
+  let to = -1; // where `entries:` ends
+  let first = true;
+  while (to < 0) {
+    if (!r.eof) await r.fill();
+    if (r.total > maxBytes) return 'larger than allowed';
+    const { buf, len, eof } = r;
+    const end = eof ? len : buf.lastIndexOf(10, len - 1) + 1;
+    if (eof && buf[len - 1] !== 10) return 'no final newline';
+    if (!isUtf8(buf.subarray(checked, end))) return 'invalid UTF-8';
+    checked = end;
+    const pieces: Buffer[] = [];
+    let run = -1; // [run, runEnd): adjacent blocks copied as they are, one piece
+    let runEnd = -1;
+    const flush = () => {
+      if (run >= 0) pieces.push(buf.subarray(run, runEnd));
+      run = -1;
     };
-    const emitted = (name: string, list: IndexEntry[]) => {
-      counts.total += list.length;
-      return Buffer.from(`${emitYaml({ [name]: list }, [], '  ').join('\n')}\n`);
-    };
-
-    let pos = from + ENTRIES_LINE.length;
-    let checked = pos; // bytes before this one are known to be UTF-8
-    let prev: string | undefined;
-    let to = -1;
-    let stalled = false; // the last round found no whole block: the buffer must grow
-    for (let first = true; ; first = false) {
-      if (!eof && (len - pos < CHUNK / 2 || stalled)) await fill();
-      if (readTotal > maxBytes) return 'larger than allowed';
-      const end = eof ? len : buf.lastIndexOf(10, len - 1) + 1;
-      if (eof && buf[len - 1] !== 10) return 'no final newline';
-      if (!isUtf8(buf.subarray(checked, end))) return 'invalid UTF-8';
-      checked = end;
-      const base = pos - 1;
-      const text = buf.toString('latin1', base, end);
-      const region = scanRegion(text, base, eof, first);
+    // Windows of whole blocks, small enough for their latin1 strings to stay in V8's young
+    // generation (reused memory, no page faults); a block longer than a window widens it.
+    let open = -1;
+    for (let ws = pos, win = WINDOW; ws < end; ) {
+      let we = Math.min(ws + win, end);
+      if (we < end) we = buf.lastIndexOf(10, we - 1) + 1;
+      if (we <= ws) we = buf.indexOf(10, ws) + 1;
+      const text = buf.toString('latin1', ws - 1, we);
+      const region = scanRegion(text, ws - 1, eof && we === end, first);
       if (typeof region === 'string') return region;
-      const pieces: Buffer[] = [];
-      let run = -1; // start of the current run of copied blocks
-      let runEnd = -1;
-      const flush = () => {
-        if (run >= 0) pieces.push(buf.subarray(run, runEnd));
-        run = -1;
-      };
+      first = false;
       for (const block of region.blocks) {
         if (LONG_DIGITS.test(block.name)) return 'a chart key with a run of more than 15 digits';
         if (prev !== undefined && !goYamlLess(prev, block.name)) return "chart keys not in helm's order";
         prev = block.name;
-        for (; next < pending.length && goYamlLess(pending[next], block.name); next++) {
+        for (let name = ours.before(block.name); name !== undefined; name = ours.before(block.name)) {
           flush();
-          const out = merged(pending[next], []);
+          const out = ours.merged(name, []);
           if (typeof out === 'string') return out;
           pieces.push(out);
         }
-        const ours = pending[next] === block.name;
-        const count = ours ? -1 : verbatimEntryCount(text, block.body - base, block.name, block.end - base);
+        const touched = ours.take(block.name);
+        const base = ws - 1;
+        const count = touched
+          ? -1
+          : verbatimEntryCount(text, block.body - base, block.name, block.end - base);
         if (count >= 0) {
           spliceStats.copiedBlocks++;
-          counts.total += count;
+          ours.counts.total += count;
           if (run < 0) run = block.start;
           runEnd = block.end;
           continue;
@@ -277,44 +242,105 @@ async function stream(
         flush();
         const list = parseBlock(buf, block, file);
         if (!list) return `chart ${JSON.stringify(block.name)}: invalid, or not read alike by js-yaml alone`;
-        if (!ours) spliceStats.reparsedBlocks++;
-        const out = ours ? merged(pending[next++], list) : emitted(block.name, list);
+        if (!touched) spliceStats.reparsedBlocks++;
+        const out = touched ? ours.merged(block.name, list) : ours.emitted(block.name, list);
         if (typeof out === 'string') return out;
         pieces.push(out);
       }
-      flush();
-      await queue(pieces);
-      if (region.to >= 0) {
-        to = region.to;
+      if (region.to >= 0) to = region.to;
+      if (region.to >= 0 || we === end) {
+        open = region.open;
         break;
       }
-      // Keep the open block (and the newline before it) for the next round.
-      const keep = region.open >= 0 ? region.open - 1 : end - 1;
-      stalled = region.blocks.length === 0;
-      buf = buf.subarray(keep, len);
-      len -= keep;
+      if (region.open === ws) win *= 2;
+      else [ws, win] = [region.open, WINDOW];
+    }
+    flush();
+    await w.add(pieces);
+    if (to < 0) {
+      // The open block (and the newline before it) goes to the front for the next round.
+      const keep = open - 1;
+      r.consume(keep);
       checked -= keep;
-      pos = region.open >= 0 ? 1 : end - keep;
+      pos = 1;
     }
+  }
 
-    // The tail: top-level lines after the entries (generated, serverInfo...).
-    while (!eof && len - to <= HEAD_MAX) await fill();
-    if (!eof || readTotal > maxBytes) return 'too much after entries:';
-    if (buf[len - 1] !== 10) return 'no final newline';
-    if (!isUtf8(buf.subarray(to, len))) return 'invalid UTF-8';
-    const top = parseTopText(head + PLACEHOLDER + buf.toString('utf8', to, len), file);
-    if (!top) return 'the lines outside entries: are not read by the fast reader';
-    const [prefixNow, suffix] = headerParts(top, generated);
-    if (prefixNow !== prefix) return 'top-level keys after entries: that sort before it';
-    const pieces: Buffer[] = [];
-    for (; next < pending.length; next++) {
-      const out = merged(pending[next], []);
-      if (typeof out === 'string') return out;
-      pieces.push(out);
+  // The tail: top-level lines after the entries (generated, serverInfo...). Filling switches buffers:
+  // the writes of pieces of the other one must be over.
+  await w.flush();
+  while (!r.eof && r.len - to <= HEAD_MAX) await r.fill();
+  if (!r.eof || r.total > maxBytes) return 'too much after entries:';
+  const { buf, len } = r;
+  if (buf[len - 1] !== 10) return 'no final newline';
+  if (!isUtf8(buf.subarray(to, len))) return 'invalid UTF-8';
+  const top = parseTopText(head + PLACEHOLDER + buf.toString('utf8', to, len), file);
+  if (!top) return 'the lines outside entries: are not read by the fast reader';
+  const [prefixNow, suffix] = headerParts(top, generated);
+  if (prefixNow !== prefix) return 'top-level keys after entries: that sort before it';
+  const pieces: Buffer[] = [];
+  for (let name = ours.before(undefined); name !== undefined; name = ours.before(undefined)) {
+    const out = ours.merged(name, []);
+    if (typeof out === 'string') return out;
+    pieces.push(out);
+  }
+  pieces.push(Buffer.from(suffix));
+  await w.add(pieces);
+  return ours.counts;
+}
+
+/** The charts of the new archives, in go-yaml order, merged as the old blocks go by. */
+class OurCharts {
+  readonly pending: string[];
+  private next = 0;
+  private readonly byName = new Map<string, IndexEntry[]>();
+  readonly counts: StreamResult = { added: 0, unchanged: 0, total: 0 };
+
+  constructor(
+    entries: IndexEntry[],
+    private readonly file: string,
+    private readonly generated: Date,
+  ) {
+    for (const e of entries) this.byName.set(e.name, [...(this.byName.get(e.name) ?? []), e]);
+    this.pending = [...this.byName.keys()].sort((a, b) => (goYamlLess(a, b) ? -1 : goYamlLess(b, a) ? 1 : 0));
+  }
+
+  /** Our next chart if it sorts before `name` (or at all, for undefined), taken off the list. */
+  before(name: string | undefined): string | undefined {
+    const ours = this.pending[this.next];
+    if (ours === undefined || (name !== undefined && !goYamlLess(ours, name))) return undefined;
+    this.next++;
+    return ours;
+  }
+
+  /** Whether `name` (an old block's chart) is ours next; taken off the list if so. */
+  take(name: string): boolean {
+    if (this.pending[this.next] !== name) return false;
+    this.next++;
+    return true;
+  }
+
+  /** Our chart `name` merged into `list` (its block in the old index, if any), as YAML. */
+  merged(name: string, list: IndexEntry[]): Buffer | string {
+    const index: IndexFile = {
+      apiVersion: 'v1',
+      generated: '',
+      entries: list.length ? { [name]: list } : {},
+    };
+    let r: ReturnType<typeof mergeEntries>;
+    try {
+      r = mergeEntries(index, this.byName.get(name) ?? [], { file: this.file, generated: this.generated });
+    } catch {
+      return `merging chart ${JSON.stringify(name)} fails`; // the in-memory path words the error
     }
-    pieces.push(Buffer.from(suffix));
-    await queue(pieces);
-    return counts;
+    this.counts.added += r.added.length;
+    this.counts.unchanged += r.unchanged.length;
+    return this.emitted(name, r.index.entries[name]);
+  }
+
+  emitted(name: string, list: IndexEntry[]): Buffer {
+    this.counts.total += list.length;
+    return Buffer.from(`${emitYaml({ [name]: list }, [], '  ').join('\n')}\n`);
   }
 }
 
