@@ -34,10 +34,11 @@ import {
 import { emitYaml } from './index-yaml.ts';
 import { fieldStats, verbatimEntryCount } from './verbatim-chart.ts';
 
-/** Bytes read at a time; a chart block longer than this grows the buffer. */
-const CHUNK = 4 << 20;
-/** Bytes decoded as one latin1 string: small enough for V8's young generation. */
-const WINDOW = 64 * 1024;
+/**
+ * Bytes read at a time (a chart block longer than this grows the buffer), and bytes decoded as one
+ * latin1 string (small enough for V8's young generation). Tests shrink both to cross every boundary.
+ */
+export const streamTuning = { chunk: 4 << 20, window: 64 * 1024 };
 /** The lines before `entries:` (apiVersion, maybe annotations) and after it (generated...) are small. */
 const HEAD_MAX = 1 << 20;
 /** Stands for the tail (read last) while the header's part before `entries:` is written first. */
@@ -148,7 +149,7 @@ async function stream(
   generated: Date,
   maxBytes: number,
 ): Promise<StreamResult | string> {
-  const reader = new ChunkReader(fh, CHUNK, maxBytes);
+  const reader = new ChunkReader(fh, streamTuning.chunk, maxBytes);
   const writer = new ChunkWriter(write);
   try {
     const result = await merge(reader, writer, file, entries, generated, maxBytes);
@@ -209,7 +210,7 @@ async function merge(
     // Windows of whole blocks, small enough for their latin1 strings to stay in V8's young
     // generation (reused memory, no page faults); a block longer than a window widens it.
     let open = -1;
-    for (let ws = pos, win = WINDOW; ws < end; ) {
+    for (let ws = pos, win = streamTuning.window; ws < end; ) {
       let we = Math.min(ws + win, end);
       if (we < end) we = buf.lastIndexOf(10, we - 1) + 1;
       if (we <= ws) we = buf.indexOf(10, ws) + 1;
@@ -253,7 +254,7 @@ async function merge(
         break;
       }
       if (region.open === ws) win *= 2;
-      else [ws, win] = [region.open, WINDOW];
+      else [ws, win] = [region.open, streamTuning.window];
     }
     flush();
     await w.add(pieces);
