@@ -22,7 +22,7 @@ import {
 } from '../chart/chartfile.ts';
 import { isNewestFirst, RFC3339 } from './index-file.ts';
 import { fastParseYaml, stringScalar } from './index-yaml.ts';
-import { indentAt, isStringAt, type NestedKind, nestedLinesOk, stringValueSpans } from './verbatim-lines.ts';
+import { indentAt, isStringAt, type NestedKind, nestedLinesEnd, stringValueEnd } from './verbatim-lines.ts';
 
 const STR = 1; // any string
 const STRS = 2; // list of strings
@@ -191,6 +191,27 @@ export function verbatimEntryCount(text: string, start: number, chart: string, e
       return -1;
     }
     const field = pos + 4; // `key: value` or `key:` of the current entry
+    const colon = text.indexOf(':', field);
+    if (colon < 0 || colon >= nl) return -1;
+    const spec = FIELDS.get(text.slice(field, colon));
+    if (!spec || seen & spec[1]) return -1;
+    seen |= spec[1];
+    const [kind] = spec;
+
+    // Strings, lists and maps checked in place, line by line, finding where the value ends as they go.
+    if (verbatimLanes.inPlace) {
+      const nested = NESTED[kind];
+      const at =
+        kind === STR && text.charCodeAt(colon + 1) === 32
+          ? stringValueEnd(text, colon + 2, end, 4)
+          : nested && colon + 1 === nl
+            ? nestedLinesEnd(text, nested, nl + 1, end)
+            : -1;
+      if (at > 0) {
+        pos = at;
+        continue;
+      }
+    }
 
     // The field's extent: the lines after it that are more indented, or list items at its indentation
     // (helm's layout), or empty (inside a block scalar).
@@ -204,19 +225,8 @@ export function verbatimEntryCount(text: string, start: number, chart: string, e
     }
     pos = last + 1;
 
-    const colon = text.indexOf(':', field);
-    if (colon < 0 || colon >= nl) return -1;
-    const spec = FIELDS.get(text.slice(field, colon));
-    if (!spec || seen & spec[1]) return -1;
-    seen |= spec[1];
-    const [kind] = spec;
-
     if (last !== nl) {
-      // Nested lines: the line checks for lists and maps of one-line strings, else decode the field.
-      const nested = verbatimLanes.inPlace ? NESTED[kind] : undefined;
-      if (nested && colon + 1 === nl && nestedLinesOk(text, nested, nl + 1, pos)) continue;
-      const inPlace = verbatimLanes.inPlace && kind === STR && text.charCodeAt(colon + 1) === 32;
-      if (inPlace && stringValueSpans(text, colon + 2, pos, 4)) continue;
+      // Nested lines the line checks do not know: the field is decoded alone.
       // The text is the file's bytes as latin1: decoded as UTF-8 here, where content matters.
       const fieldText = Buffer.from(text.slice(field, pos), 'latin1').toString('utf8');
       const v = decodeField(`    ${fieldText}`, text.slice(field, colon));

@@ -56,6 +56,22 @@ export function stringValueSpans(text: string, from: number, to: number, parent:
   return re.test(text) && re.lastIndex === to;
 }
 
+/**
+ * Where a string value starting at `from` (after `key: `) of a key at indentation `parent` ends, one
+ * line or several (ONE_LINE_Y, else stringValue), when the line after it does not continue it; else -1.
+ */
+export function stringValueEnd(text: string, from: number, to: number, parent: number): number {
+  ONE_LINE_Y.lastIndex = from;
+  let end = ONE_LINE_Y.test(text) ? ONE_LINE_Y.lastIndex : -1;
+  if (end < 0 || (end < to && inExtent(text, end, parent))) {
+    const re = STRING_AT.get(parent);
+    if (!re) return -1;
+    re.lastIndex = from;
+    end = re.test(text) ? re.lastIndex : -1;
+  }
+  return end >= 0 && (end >= to || !inExtent(text, end, parent)) ? end : -1;
+}
+
 /** A plain mapping key as helm writes annotation keys (`quoted key`, `artifacthub.io/changes`). */
 const PLAIN_KEY = /[A-Za-z_](?:[^\n :#[\]{},]| (?=[^ \n:#]))*(?=:[ \n])/y;
 
@@ -155,46 +171,56 @@ function mapKeyAt(text: string, at: number): [string, number] | undefined {
 }
 
 /**
- * The nested lines [from, to) of a `key:` field whose value is a list of strings, a list of
- * maintainers, a map of strings (annotations) or a list of dependencies, checked line by line (helm's
- * layout: lists at their key's indentation, or two more as js-yaml writes them). false means "decode
- * it instead".
+ * Whether the line at `pos` continues the value of a key at indentation `at`: more indented, empty
+ * (inside a block scalar), or a list item at the key's indentation (helm's layout).
  */
-export function nestedLinesOk(text: string, kind: NestedKind, from: number, to: number, at = 4): boolean {
-  if (kind === 'stringMap') return mapOfStringsOk(text, from, to, at + 2);
+export function inExtent(text: string, pos: number, at: number): boolean {
+  const n = indentAt(text, pos);
+  const c = text.charCodeAt(pos + n);
+  return n > at || c === 10 || (n === at && c === 45 && text.charCodeAt(pos + n + 1) === 32);
+}
+
+/**
+ * The nested lines from `from` of a `key:` field at indentation `at` whose value is a list of
+ * strings, a list of maintainers, a map of strings (annotations) or a list of dependencies, checked
+ * line by line (helm's layout: lists at their key's indentation, or two more as js-yaml writes them)
+ * up to the first line that does not continue it (inExtent) or `to`. Returns where the value ends, or
+ * -1 for "decode it instead".
+ */
+export function nestedLinesEnd(text: string, kind: NestedKind, from: number, to: number, at = 4): number {
+  if (kind === 'stringMap') return mapOfStringsEnd(text, from, to, at);
   let seqIndent = -1; // column of "- " in the list (helm: at, js-yaml style: at + 2)
   let itemKeys: Set<string> | undefined;
-  let lines = 0;
-  for (let pos = from; pos < to; ) {
+  let pos = from;
+  while (pos < to && inExtent(text, pos, at)) {
     const nl = text.indexOf('\n', pos);
     const indent = indentAt(text, pos);
     const dash = text.charCodeAt(pos + indent) === 45 && text.charCodeAt(pos + indent + 1) === 32;
-    lines++;
     if (kind === 'strings') {
-      if (!dash || (seqIndent < 0 ? indent !== at && indent !== at + 2 : indent !== seqIndent)) return false;
+      if (!dash || (seqIndent < 0 ? indent !== at && indent !== at + 2 : indent !== seqIndent)) return -1;
       seqIndent = indent;
-      if (pos + indent + 2 >= nl || !isStringAt(text, pos + indent + 2, nl)) return false;
+      if (pos + indent + 2 >= nl || !isStringAt(text, pos + indent + 2, nl)) return -1;
       pos = nl + 1;
       continue;
     }
     let key = pos + indent;
     if (dash && (seqIndent < 0 ? indent === at || indent === at + 2 : indent === seqIndent)) {
-      if (itemKeys && kind === 'dependencies' && !itemKeys.has('name')) return false;
+      if (itemKeys && kind === 'dependencies' && !itemKeys.has('name')) return -1;
       seqIndent = indent;
       itemKeys = new Set();
       key += 2;
-    } else if (dash || indent !== seqIndent + 2 || !itemKeys) return false;
+    } else if (dash || indent !== seqIndent + 2 || !itemKeys) return -1;
     const kv = keyAt(text, key, nl);
-    if (!kv || itemKeys.has(kv[0])) return false;
+    if (!kv || itemKeys.has(kv[0])) return -1;
     itemKeys.add(kv[0]);
     const end = valueEnd(text, pos, to, seqIndent + 2);
     if (kind === 'maintainers') {
-      if (!MAINTAINER_FIELDS.has(kv[0]) || end !== nl + 1 || !stringValueAt(text, kv[1], nl)) return false;
-    } else if (!dependencyFieldOk(text, kv[0], kv[1], end, seqIndent + 2)) return false;
+      if (!MAINTAINER_FIELDS.has(kv[0]) || end !== nl + 1 || !stringValueAt(text, kv[1], nl)) return -1;
+    } else if (!dependencyFieldOk(text, kv[0], kv[1], end, seqIndent + 2)) return -1;
     pos = end;
   }
-  if (kind === 'dependencies' && !itemKeys?.has('name')) return false;
-  return lines > 0;
+  if (kind === 'dependencies' && !itemKeys?.has('name')) return -1;
+  return pos > from ? pos : -1;
 }
 
 export type NestedKind = 'strings' | 'maintainers' | 'stringMap' | 'dependencies';
@@ -213,7 +239,7 @@ function dependencyFieldOk(text: string, key: string, colon: number, end: number
   if (kind !== 'strings' && kind !== 'list') return false;
   if (end === nl + 1) return text.startsWith(': []\n', colon);
   if (colon + 1 !== nl) return false;
-  if (kind === 'strings') return nestedLinesOk(text, 'strings', nl + 1, end, indent);
+  if (kind === 'strings') return nestedLinesEnd(text, 'strings', nl + 1, end, indent) === end;
   return importValuesOk(text, nl + 1, end, indent);
 }
 
@@ -246,17 +272,19 @@ function importValuesOk(text: string, from: number, to: number, at: number): boo
   return seqIndent >= 0;
 }
 
-/** A map of strings (annotations) whose keys are at indentation `indent`, over [from, to). */
-function mapOfStringsOk(text: string, from: number, to: number, indent: number): boolean {
+/** A map of strings (annotations) of a key at indentation `at`, like nestedLinesEnd. */
+function mapOfStringsEnd(text: string, from: number, to: number, at: number): number {
+  const indent = at + 2;
   const keys = new Set<string>();
-  for (let pos = from; pos < to; ) {
-    if (indentAt(text, pos) !== indent) return false;
+  let pos = from;
+  while (pos < to && inExtent(text, pos, at)) {
+    if (indentAt(text, pos) !== indent) return -1;
     const kv = mapKeyAt(text, pos + indent);
-    if (!kv || kv[0] === '__proto__' || keys.has(kv[0])) return false;
+    if (!kv || kv[0] === '__proto__' || keys.has(kv[0])) return -1;
     keys.add(kv[0]);
     const end = valueEnd(text, pos, to, indent);
-    if (!stringFieldOk(text, kv[1], end, indent)) return false;
+    if (!stringFieldOk(text, kv[1], end, indent)) return -1;
     pos = end;
   }
-  return keys.size > 0;
+  return keys.size > 0 ? pos : -1;
 }
