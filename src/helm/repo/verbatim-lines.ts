@@ -13,8 +13,11 @@
 import { DEPENDENCY_FIELDS, MAINTAINER_FIELDS } from '../chart/chartfile.ts';
 import { DOUBLE_QUOTED, RESERVED, SAFE_KEY, stringScalar } from './index-yaml.ts';
 
-/** Inside a plain line: no `: `, ` #`, double space, trailing space or trailing colon. */
-const PLAIN_BODY = '(?:[^\\n :#]|:(?=[^ \\n])|#| (?=[^ \\n#]))*';
+/**
+ * Inside a plain line: no `: `, ` #`, double space, trailing space or trailing colon. Written as runs of
+ * ordinary characters between the special ones (an unrolled loop: no alternation per character).
+ */
+const PLAIN_BODY = '[^\\n :#]*(?:(?::(?=[^ \\n])|#| (?=[^ \\n#]))[^\\n :#]*)*';
 /** A double-quoted escape js-yaml and go-yaml both decode (\U at most 10FFFF). */
 const DQ_ESCAPE =
   '\\\\(?:[0abtnvfre "/\\\\N_LP]|x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U(?:000[0-9A-Fa-f]|0010)[0-9A-Fa-f]{4})';
@@ -27,8 +30,8 @@ const DQ_ESCAPE =
 function stringValue(parent: number): RegExp {
   const more = ` {${parent + 1},}`;
   const brk = `\\n${more}(?=[^ \\n])`;
-  const double = `"(?:[^"\\\\\\n]|${DQ_ESCAPE}|\\\\?${brk})*"\\n`;
-  const single = `'(?:[^'\\n]|''|${brk})*'\\n`;
+  const double = `"[^"\\\\\\n]*(?:(?:${DQ_ESCAPE}|\\\\?${brk})[^"\\\\\\n]*)*"\\n`;
+  const single = `'[^'\\n]*(?:(?:''|${brk})[^'\\n]*)*'\\n`;
   // Folded plain text: starts with a letter (a string in YAML 1.1 and 1.2 alike once it holds a
   // space, as every folded scalar does); continuation lines start with a letter, digit or non-ASCII.
   const folded = `[A-Za-z]${PLAIN_BODY}(?:\\n${more}[A-Za-z0-9(\\x80-\\xff]${PLAIN_BODY})+\\n`;
@@ -73,7 +76,7 @@ export function stringValueEnd(text: string, from: number, to: number, parent: n
 }
 
 /** A plain mapping key as helm writes annotation keys (`quoted key`, `artifacthub.io/changes`). */
-const PLAIN_KEY = /[A-Za-z_](?:[^\n :#[\]{},]| (?=[^ \n:#]))*(?=:[ \n])/y;
+const PLAIN_KEY = /[A-Za-z_][^\n :#[\]{},]*(?: (?=[^ \n:#])[^\n :#[\]{},]*)*(?=:[ \n])/y;
 
 /**
  * The end of a plain key starting at `from` (where its colon is), or -1. Keys that YAML 1.1 reads as
@@ -113,7 +116,7 @@ export function keyAt(text: string, from: number, nl: number): [key: string, col
  * strict subset of what stringScalar accepts; anything else is decided by stringScalar itself.
  */
 const ONE_LINE_Y = new RegExp(
-  `(?:"(?:[^"\\\\\\n]|${DQ_ESCAPE})*"|'(?:[^'\\n]|'')*'|[A-Za-z](?=[^\\n]{5})${PLAIN_BODY}` +
+  `(?:"[^"\\\\\\n]*(?:${DQ_ESCAPE}[^"\\\\\\n]*)*"|'[^'\\n]*(?:''[^'\\n]*)*'|[A-Za-z](?=[^\\n]{5})${PLAIN_BODY}` +
     '|[0-9]+\\.[0-9]+\\.[0-9]+(?:[-+][0-9A-Za-z.+-]*)?|(?=[0-9a-f]{0,63}[a-df])[0-9a-f]{64})\\n',
   'y',
 );
