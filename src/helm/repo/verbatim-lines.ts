@@ -238,7 +238,13 @@ function dependencyFieldOk(text: string, key: string, colon: number, end: number
       key === 'name' && (text.startsWith(' ""\n', colon + 1) || text.startsWith(" ''\n", colon + 1));
     return !empty && stringFieldOk(text, colon, end, indent);
   }
-  if (kind === 'bool') return end === nl + 1 && /^: (?:true|false)$/.test(text.slice(colon, nl));
+  if (kind === 'bool')
+    return (
+      end === nl + 1 &&
+      (nl - colon === 6
+        ? text.startsWith(': true', colon)
+        : nl - colon === 7 && text.startsWith(': false', colon))
+    );
   if (kind !== 'strings' && kind !== 'list') return false;
   if (end === nl + 1) return text.startsWith(': []\n', colon);
   if (colon + 1 !== nl) return false;
