@@ -22,7 +22,14 @@ import {
 } from '../chart/chartfile.ts';
 import { isNewestFirst, RFC3339 } from './index-file.ts';
 import { fastParseYaml, stringScalar } from './index-yaml.ts';
-import { indentAt, isStringAt, type NestedKind, nestedLinesEnd, stringValueEnd } from './verbatim-lines.ts';
+import {
+  indentAt,
+  isStringAt,
+  type NestedKind,
+  nestedLinesEnd,
+  oneLineStringAt,
+  stringValueEnd,
+} from './verbatim-lines.ts';
 
 const STR = 1; // any string
 const STRS = 2; // list of strings
@@ -68,6 +75,30 @@ for (const [i, [name, kind]] of (
   ] as const
 ).entries()) {
   FIELDS.set(name, [kind, 1 << i]);
+}
+/** FIELDS by key length and first character, so that a key is looked up in place (no substring). */
+const FIELDS_AT = new Map<number, [string, [number, number]][]>();
+for (const [name, spec] of FIELDS) {
+  const k = name.length * 256 + name.charCodeAt(0);
+  FIELDS_AT.set(k, [...(FIELDS_AT.get(k) ?? []), [name, spec]]);
+}
+
+function fieldAt(text: string, from: number, colon: number): [number, number] | undefined {
+  const candidates = FIELDS_AT.get((colon - from) * 256 + text.charCodeAt(from));
+  if (candidates) for (const [name, spec] of candidates) if (text.startsWith(name, from)) return spec;
+  return undefined;
+}
+
+/**
+ * The string a one-line scalar at [from, nl) reads as: without a substring for the decoder when it
+ * is one of oneLineStringAt's plain strings, or quoted without escapes; else as stringScalar says.
+ */
+function scalarAt(text: string, from: number, nl: number): string | undefined {
+  if (!oneLineStringAt(text, from, nl)) return stringScalar(text.slice(from, nl));
+  const c = text.charCodeAt(from);
+  if (c !== 34 && c !== 39) return text.slice(from, nl);
+  const inner = text.slice(from + 1, nl - 1);
+  return inner.includes(c === 34 ? '\\' : "'") ? stringScalar(text.slice(from, nl)) : inner;
 }
 /** apiVersion, name, version, created and urls (the slow path would add `urls: []`, so require it). */
 const REQUIRED = 0b11111;
@@ -193,7 +224,7 @@ export function verbatimEntryCount(text: string, start: number, chart: string, e
     const field = pos + 4; // `key: value` or `key:` of the current entry
     const colon = text.indexOf(':', field);
     if (colon < 0 || colon >= nl) return -1;
-    const spec = FIELDS.get(text.slice(field, colon));
+    const spec = fieldAt(text, field, colon);
     if (!spec || seen & spec[1]) return -1;
     seen |= spec[1];
     const [kind] = spec;
@@ -252,7 +283,7 @@ export function verbatimEntryCount(text: string, start: number, chart: string, e
       if (raw !== '{}') return -1;
       continue;
     }
-    const value = stringScalar(raw);
+    const value = scalarAt(text, colon + 2, nl);
     if (value === undefined || !validValue(kind, value, chart, versions)) return -1;
   }
   if (seen === -1 || (seen & REQUIRED) !== REQUIRED || versions.length === 0) return -1;

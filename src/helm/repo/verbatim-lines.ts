@@ -177,8 +177,7 @@ function mapKeyAt(text: string, at: number): [string, number] | undefined {
  * Whether the line at `pos` continues the value of a key at indentation `at`: more indented, empty
  * (inside a block scalar), or a list item at the key's indentation (helm's layout).
  */
-export function inExtent(text: string, pos: number, at: number): boolean {
-  const n = indentAt(text, pos);
+export function inExtent(text: string, pos: number, at: number, n = indentAt(text, pos)): boolean {
   const c = text.charCodeAt(pos + n);
   return n > at || c === 10 || (n === at && c === 45 && text.charCodeAt(pos + n + 1) === 32);
 }
@@ -195,9 +194,12 @@ export function nestedLinesEnd(text: string, kind: NestedKind, from: number, to:
   let seqIndent = -1; // column of "- " in the list (helm: at, js-yaml style: at + 2)
   let itemKeys: Set<string> | undefined;
   let pos = from;
-  while (pos < to && inExtent(text, pos, at)) {
+  for (
+    let indent = indentAt(text, pos);
+    pos < to && inExtent(text, pos, at, indent);
+    indent = indentAt(text, pos)
+  ) {
     const nl = text.indexOf('\n', pos);
-    const indent = indentAt(text, pos);
     const dash = text.charCodeAt(pos + indent) === 45 && text.charCodeAt(pos + indent + 1) === 32;
     if (kind === 'strings') {
       if (!dash || (seqIndent < 0 ? indent !== at && indent !== at + 2 : indent !== seqIndent)) return -1;
@@ -286,8 +288,8 @@ function mapOfStringsEnd(text: string, from: number, to: number, at: number): nu
   const indent = at + 2;
   const keys = new Set<string>();
   let pos = from;
-  while (pos < to && inExtent(text, pos, at)) {
-    if (indentAt(text, pos) !== indent) return -1;
+  for (let n = indentAt(text, pos); pos < to && inExtent(text, pos, at, n); n = indentAt(text, pos)) {
+    if (n !== indent) return -1;
     const kv = mapKeyAt(text, pos + indent);
     if (!kv || kv[0] === '__proto__' || keys.has(kv[0])) return -1;
     keys.add(kv[0]);
