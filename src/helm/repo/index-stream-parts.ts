@@ -83,11 +83,17 @@ export class OurCharts {
     return ours;
   }
 
-  /** Whether `name` (an old block's chart) is ours next; taken off the list if so. */
-  take(name: string): boolean {
-    if (this.pending[this.next] !== name) return false;
-    this.next++;
-    return true;
+  /**
+   * Whether `name` (an old block's chart) is ours next; taken off the list if so. undefined when it is
+   * ours but not next (written already, or behind another): an order the stream cannot follow, which
+   * would write the chart twice.
+   */
+  take(name: string): boolean | undefined {
+    if (this.pending[this.next] === name) {
+      this.next++;
+      return true;
+    }
+    return this.byName.has(name) ? undefined : false;
   }
 
   /** Our chart `name` merged into `list` (its block in the old index, if any), as YAML. */

@@ -175,6 +175,7 @@ async function merge(
           pieces.push(out);
         }
         const touched = ours.take(block.name);
+        if (touched === undefined) return `chart ${JSON.stringify(block.name)} out of go-yaml's order`;
         const base = ws - 1;
         const count = touched
           ? -1
