@@ -35,3 +35,48 @@ export async function writeFileAtomic(
     throw err;
   }
 }
+
+/** A file written piece by piece, appearing under its name only on commit (writeFileAtomic's rules). */
+export interface AtomicWriter {
+  /** Writes the pieces in order; they may be reused once the returned promise settles. */
+  write(pieces: readonly Buffer[]): Promise<void>;
+  commit(): Promise<void>;
+  /** Removes the temporary file; safe to call after commit or twice. */
+  abort(): Promise<void>;
+}
+
+export async function openFileAtomic(file: string): Promise<AtomicWriter> {
+  const tmp = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  );
+  const handle = await open(tmp, 'w', 0o644);
+  let open_ = true;
+  let done = false;
+  const close = async () => {
+    if (open_) {
+      open_ = false;
+      await handle.close();
+    }
+  };
+  return {
+    async write(pieces) {
+      for (let i = 0; i < pieces.length; i += 512) {
+        const batch = pieces.slice(i, i + 512);
+        const { bytesWritten } = await handle.writev(batch);
+        const expected = batch.reduce((n, b) => n + b.length, 0);
+        if (bytesWritten !== expected)
+          throw new Error(`${tmp}: short write (${bytesWritten} of ${expected} bytes)`);
+      }
+    },
+    async commit() {
+      await close();
+      await rename(tmp, file);
+      done = true;
+    },
+    async abort() {
+      await close().catch(() => {});
+      if (!done) await rm(tmp, { force: true });
+    },
+  };
+}

@@ -77,7 +77,7 @@ describe('index --merge on indexes written by helm itself', () => {
           });
           expect(res.code, res.stderr).toBe(0);
           expect(res.stderr, label).toMatch(
-            /^index: fast path \(23 charts copied, 0 re-parsed of which 0 by js-yaml, \d+ fields decoded of which 0 by js-yaml\)\n$/,
+            /^index: fast path, streamed \(23 charts copied, 0 re-parsed of which 0 by js-yaml, \d+ fields decoded of which 0 by js-yaml\)\n$/,
           );
           const out = await readFile(path.join(repo, 'index.yaml'), 'utf8');
           expect(load(out, { schema: CORE_SCHEMA }), label).toEqual(

@@ -186,11 +186,15 @@ export function sortVersions(list: IndexEntry[]): void {
   });
 }
 
-const PLAIN_TRIPLE = /^(\d{1,15})\.(\d{1,15})\.(\d{1,15})$/;
+/** Canonical x.y.z, with an optional valid semver pre-release and build: what semver parses as is. */
+const PLAIN_TRIPLE =
+  /^(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})(-(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 
 /**
- * Whether sortVersions would leave these versions where they are. Plain x.y.z pairs are compared as
- * numbers (what semver does for them); anything else goes through semver, exactly as in sortVersions.
+ * Whether sortVersions would leave these versions where they are. Two semver versions whose x.y.z
+ * differ are ordered by those three numbers alone (semver's precedence), and equal plain x.y.z are
+ * equal; anything else (equal x.y.z with a pre-release, loose forms) goes through semver, exactly as in
+ * sortVersions.
  */
 export function isNewestFirst(versions: string[]): boolean {
   for (let i = 1; i < versions.length; i++) {
@@ -199,7 +203,9 @@ export function isNewestFirst(versions: string[]): boolean {
     if (a && b) {
       const d = Number(b[1]) - Number(a[1]) || Number(b[2]) - Number(a[2]) || Number(b[3]) - Number(a[3]);
       if (d > 0) return false;
-    } else if (newestFirst(parseVersion(versions[i - 1]), parseVersion(versions[i])) > 0) return false;
+      if (d < 0 || (a[4] === undefined && b[4] === undefined)) continue;
+    }
+    if (newestFirst(parseVersion(versions[i - 1]), parseVersion(versions[i])) > 0) return false;
   }
   return true;
 }

@@ -35,6 +35,8 @@ import { fieldStats, verbatimEntryCount } from './verbatim-chart.ts';
  */
 export const spliceStats = {
   path: 'none' as 'none' | 'fast' | 'slow',
+  /** The fast path read the index in chunks (index-stream.ts), never holding all of it. */
+  streamed: false,
   reason: '',
   copiedBlocks: 0,
   reparsedBlocks: 0,
@@ -43,7 +45,7 @@ export const spliceStats = {
   jsYamlFields: 0,
 };
 
-function declined(reason: string): undefined {
+export function declined(reason: string): undefined {
   spliceStats.path = 'slow';
   spliceStats.reason = reason;
   return undefined;
@@ -64,16 +66,16 @@ export interface SpliceResult {
  * lead bytes of C1 controls/NEL (C2), LS/PS (E2) and BOM/U+FFFE/U+FFFF (EF), then told apart from
  * harmless characters by UNSAFE_SEQUENCE.
  */
-const SCAN =
+export const SCAN =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: detecting control characters is the point
   /\n(?: {2}[^ \n-]|[^ \n])|[\x00-\x09\x0b-\x1f\x7f\xc2\xe2\xef]/g;
-const UNSAFE_SEQUENCE = /^(?:\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]|\xef(?:\xbb\xbf|\xbf[\xbe\xbf]))/;
+export const UNSAFE_SEQUENCE = /^(?:\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]|\xef(?:\xbb\xbf|\xbf[\xbe\xbf]))/;
 /** Scan window: small enough for strings to stay in V8's young generation (no page faults). */
-const WINDOW = 64 * 1024;
-const ENTRIES_LINE = 'entries:\n';
-const PLACEHOLDER = 'entries: {}\n';
+export const WINDOW = 64 * 1024;
+export const ENTRIES_LINE = 'entries:\n';
+export const PLACEHOLDER = 'entries: {}\n';
 
-interface ChartBlock {
+export interface ChartBlock {
   name: string;
   /** Byte offsets: the `  name:` line, its first entry line, and the end of the block. */
   start: number;
@@ -82,7 +84,7 @@ interface ChartBlock {
 }
 
 /** The chart key of a `  name:` line, decoded as the fast reader would, or undefined. */
-function chartKey(line: string): string | undefined {
+export function chartKey(line: string): string | undefined {
   if (!line.endsWith(':')) return undefined;
   const raw = line.slice(0, -1);
   if (raw.charCodeAt(0) !== 34 /* " */) {
@@ -136,7 +138,7 @@ function chartBlocks(bytes: Buffer, from: number): { blocks: ChartBlock[]; to: n
 }
 
 /** Parses and strictly validates one chart block with the fast reader, or undefined. */
-function parseBlock(bytes: Buffer, block: ChartBlock, file: string): IndexEntry[] | undefined {
+export function parseBlock(bytes: Buffer, block: ChartBlock, file: string): IndexEntry[] | undefined {
   const text = ENTRIES_LINE + bytes.toString('utf8', block.start, block.end);
   let raw = fastParseYaml(text);
   if (raw === undefined) {
@@ -159,7 +161,11 @@ function parseBlock(bytes: Buffer, block: ChartBlock, file: string): IndexEntry[
 
 /** Everything but `entries`, validated like the whole file would be; undefined if not handled. */
 function parseTop(bytes: Buffer, from: number, to: number, file: string): IndexFile | undefined {
-  const rest = bytes.toString('utf8', 0, from) + PLACEHOLDER + bytes.toString('utf8', to);
+  return parseTopText(bytes.toString('utf8', 0, from) + PLACEHOLDER + bytes.toString('utf8', to), file);
+}
+
+/** The lines outside `entries:`, with PLACEHOLDER in its place, read and validated; or undefined. */
+export function parseTopText(rest: string, file: string): IndexFile | undefined {
   const raw = fastParseYaml(rest);
   if (raw === undefined) return undefined;
   try {
@@ -182,6 +188,7 @@ export function spliceMerge(
 ): SpliceResult | undefined {
   Object.assign(spliceStats, {
     path: 'none',
+    streamed: false,
     reason: '',
     copiedBlocks: 0,
     reparsedBlocks: 0,

@@ -21,7 +21,15 @@ import {
   MAINTAINER_FIELDS,
 } from '../chart/chartfile.ts';
 import { isNewestFirst, RFC3339 } from './index-file.ts';
-import { DOUBLE_QUOTED, fastParseYaml, RESERVED, SAFE_KEY, stringScalar } from './index-yaml.ts';
+import { fastParseYaml, stringScalar } from './index-yaml.ts';
+import {
+  indentAt,
+  isStringAt,
+  type NestedKind,
+  nestedLinesEnd,
+  oneLineStringAt,
+  stringValueEnd,
+} from './verbatim-lines.ts';
 
 const STR = 1; // any string
 const STRS = 2; // list of strings
@@ -68,8 +76,46 @@ for (const [i, [name, kind]] of (
 ).entries()) {
   FIELDS.set(name, [kind, 1 << i]);
 }
+/** FIELDS by key length and first character, so that a key is looked up in place (no substring). */
+const FIELDS_AT = new Map<number, [string, [number, number]][]>();
+for (const [name, spec] of FIELDS) {
+  const k = name.length * 256 + name.charCodeAt(0);
+  FIELDS_AT.set(k, [...(FIELDS_AT.get(k) ?? []), [name, spec]]);
+}
+
+function fieldAt(text: string, from: number, colon: number): [number, number] | undefined {
+  const candidates = FIELDS_AT.get((colon - from) * 256 + text.charCodeAt(from));
+  if (candidates) for (const [name, spec] of candidates) if (text.startsWith(name, from)) return spec;
+  return undefined;
+}
+
+/**
+ * The string a one-line scalar at [from, nl) reads as: without a substring for the decoder when it
+ * is one of oneLineStringAt's plain strings, or quoted without escapes; else as stringScalar says.
+ */
+function scalarAt(text: string, from: number, nl: number): string | undefined {
+  if (!oneLineStringAt(text, from, nl)) return stringScalar(text.slice(from, nl));
+  const c = text.charCodeAt(from);
+  if (c !== 34 && c !== 39) return text.slice(from, nl);
+  const inner = text.slice(from + 1, nl - 1);
+  return inner.includes(c === 34 ? '\\' : "'") ? stringScalar(text.slice(from, nl)) : inner;
+}
 /** apiVersion, name, version, created and urls (the slow path would add `urls: []`, so require it). */
 const REQUIRED = 0b11111;
+
+/** Field kinds whose nested lines verbatim-lines.ts checks in place. */
+const NESTED: Record<number, NestedKind | undefined> = {
+  [STRS]: 'strings',
+  [MAINTAINERS]: 'maintainers',
+  [STR_MAP]: 'stringMap',
+  [DEPENDENCIES]: 'dependencies',
+};
+
+/**
+ * inPlace: nested and multi-line fields are checked line by line (verbatim-lines.ts) before falling
+ * back to decoding them alone. Tests turn it off to hold the in-place checks to the decoder's verdicts.
+ */
+export const verbatimLanes = { inPlace: true };
 
 /** How many fields were decoded alone, and by js-yaml among them (index-splice's statistics). */
 export const fieldStats = { decoded: 0, jsYaml: 0 };
@@ -157,63 +203,11 @@ function validDependency(d: unknown): boolean {
   return true;
 }
 
-/** Decoded key of a `key: value` / `key:` line starting at `from`, as the fast reader decodes it. */
-function keyAt(text: string, from: number, nl: number): [key: string, colon: number] | undefined {
-  if (text.charCodeAt(from) === 34 /* " */) {
-    const end = text.indexOf('":', from + 1);
-    if (end < 0 || end >= nl) return undefined;
-    const quoted = text.slice(from, end + 1);
-    if (!DOUBLE_QUOTED.test(quoted)) return undefined;
-    try {
-      return [JSON.parse(quoted), end + 1];
-    } catch {
-      return undefined;
-    }
-  }
-  const colon = text.indexOf(':', from);
-  if (colon < 0 || colon >= nl) return undefined;
-  const key = text.slice(from, colon);
-  return SAFE_KEY.test(key) && !RESERVED.test(key) ? [key, colon] : undefined;
-}
-
-// Sticky shortcuts for the commonest string scalars, tested in place (no substring): a double-quoted
-// string without escapes, a plain word or a plain version. Each is a strict subset of what
-// stringScalar accepts; anything else is decided by stringScalar itself.
-const QUOTED_Y = /"[^"\\\n]*"\n/y;
-const WORD_Y = /[A-Za-z_][A-Za-z0-9_./@()+,;=^~'-]{5,}\n/y; // 6+ chars: never a RESERVED word
-const VERSION_Y = /[0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.+-]*)?\n/y;
-
-function matchesAt(re: RegExp, text: string, from: number, nl: number): boolean {
-  re.lastIndex = from;
-  return re.test(text) && re.lastIndex === nl + 1;
-}
-
-/** Whether text[from, nl) is a scalar the fast reader reads as a string. */
-function isStringAt(text: string, from: number, nl: number): boolean {
-  const c = text.charCodeAt(from);
-  if (c === 34 /* " */ ? matchesAt(QUOTED_Y, text, from, nl) : matchesAt(WORD_Y, text, from, nl)) return true;
-  if (c >= 48 && c <= 57 && matchesAt(VERSION_Y, text, from, nl)) return true;
-  return stringScalar(text.slice(from, nl)) !== undefined;
-}
-
-/** Whether the value after `key: ` (ending at nl) is a string scalar. */
-function stringValueAt(text: string, colon: number, nl: number): boolean {
-  return colon + 2 < nl && text.charCodeAt(colon + 1) === 32 && isStringAt(text, colon + 2, nl);
-}
-
-/** Indentation of the line starting at pos (0 for an empty line). */
-function indentAt(text: string, pos: number): number {
-  let n = 0;
-  while (text.charCodeAt(pos + n) === 32) n++;
-  return n;
-}
-
 /**
- * Checks the lines of one chart block (its `  name:` line, then from `start` its entries). Returns how
- * many entries it holds, or -1 when it must go through the full parser instead.
+ * Checks the lines of one chart block (its `  name:` line, then from `start` to `end` its entries).
+ * Returns how many entries it holds, or -1 when it must go through the full parser instead.
  */
-export function verbatimEntryCount(text: string, start: number, chart: string): number {
-  const end = text.length;
+export function verbatimEntryCount(text: string, start: number, chart: string, end = text.length): number {
   const versions: string[] = [];
   let seen = -1; // fields of the current entry; -1 before the first entry
 
@@ -228,6 +222,27 @@ export function verbatimEntryCount(text: string, start: number, chart: string): 
       return -1;
     }
     const field = pos + 4; // `key: value` or `key:` of the current entry
+    const colon = text.indexOf(':', field);
+    if (colon < 0 || colon >= nl) return -1;
+    const spec = fieldAt(text, field, colon);
+    if (!spec || seen & spec[1]) return -1;
+    seen |= spec[1];
+    const [kind] = spec;
+
+    // Strings, lists and maps checked in place, line by line, finding where the value ends as they go.
+    if (verbatimLanes.inPlace) {
+      const nested = NESTED[kind];
+      const at =
+        kind === STR && text.charCodeAt(colon + 1) === 32
+          ? stringValueEnd(text, colon + 2, end, 4)
+          : nested && colon + 1 === nl
+            ? nestedLinesEnd(text, nested, nl + 1, end)
+            : -1;
+      if (at > 0) {
+        pos = at;
+        continue;
+      }
+    }
 
     // The field's extent: the lines after it that are more indented, or list items at its indentation
     // (helm's layout), or empty (inside a block scalar).
@@ -241,16 +256,8 @@ export function verbatimEntryCount(text: string, start: number, chart: string): 
     }
     pos = last + 1;
 
-    const colon = text.indexOf(':', field);
-    if (colon < 0 || colon >= nl) return -1;
-    const spec = FIELDS.get(text.slice(field, colon));
-    if (!spec || seen & spec[1]) return -1;
-    seen |= spec[1];
-    const [kind] = spec;
-
     if (last !== nl) {
-      // Nested lines: the line checks for lists and maps of one-line strings, else decode the field.
-      if (colon + 1 === nl && nestedLinesOk(text, kind, nl + 1, pos)) continue;
+      // Nested lines the line checks do not know: the field is decoded alone.
       // The text is the file's bytes as latin1: decoded as UTF-8 here, where content matters.
       const fieldText = Buffer.from(text.slice(field, pos), 'latin1').toString('utf8');
       const v = decodeField(`    ${fieldText}`, text.slice(field, colon));
@@ -276,50 +283,9 @@ export function verbatimEntryCount(text: string, start: number, chart: string): 
       if (raw !== '{}') return -1;
       continue;
     }
-    const value = stringScalar(raw);
+    const value = scalarAt(text, colon + 2, nl);
     if (value === undefined || !validValue(kind, value, chart, versions)) return -1;
   }
   if (seen === -1 || (seen & REQUIRED) !== REQUIRED || versions.length === 0) return -1;
   return isNewestFirst(versions) ? versions.length : -1;
-}
-
-/**
- * The nested lines [from, to) of a `key:` field of kind STRS, MAINTAINERS or STR_MAP, checked line by
- * line: list items or map entries whose values are one-line strings. false means "decode it instead".
- */
-function nestedLinesOk(text: string, kind: number, from: number, to: number): boolean {
-  if (kind !== STRS && kind !== MAINTAINERS && kind !== STR_MAP) return false;
-  let seqIndent = -1; // column of "- " in the list (helm: 4, js-yaml style: 6)
-  let itemKeys: Set<string> | undefined = kind === STR_MAP ? new Set() : undefined;
-  let lines = 0;
-  for (let pos = from; pos < to; ) {
-    const nl = text.indexOf('\n', pos);
-    const indent = indentAt(text, pos);
-    const dash = text.charCodeAt(pos + indent) === 45 && text.charCodeAt(pos + indent + 1) === 32;
-    lines++;
-    if (kind === STRS) {
-      if (!dash || (seqIndent < 0 ? indent > 6 : indent !== seqIndent)) return false;
-      seqIndent = indent;
-      if (pos + indent + 2 >= nl || !isStringAt(text, pos + indent + 2, nl)) return false;
-    } else if (kind === MAINTAINERS) {
-      let at = pos + indent;
-      if (dash && (seqIndent < 0 ? indent <= 6 : indent === seqIndent)) {
-        seqIndent = indent;
-        itemKeys = new Set();
-        at += 2;
-      } else if (dash || indent !== seqIndent + 2 || !itemKeys) return false;
-      const kv = keyAt(text, at, nl);
-      if (!kv || !MAINTAINER_FIELDS.has(kv[0]) || itemKeys.has(kv[0])) return false;
-      itemKeys.add(kv[0]);
-      if (!stringValueAt(text, kv[1], nl)) return false;
-    } else {
-      if (dash || indent !== 6 || !itemKeys) return false;
-      const kv = keyAt(text, pos + 6, nl);
-      if (!kv || kv[0] === '__proto__' || itemKeys.has(kv[0])) return false;
-      itemKeys.add(kv[0]);
-      if (!stringValueAt(text, kv[1], nl)) return false;
-    }
-    pos = nl + 1;
-  }
-  return lines > 0;
 }

@@ -15,6 +15,7 @@ import {
   serializeIndex,
 } from '../../helm/repo/index-file.ts';
 import { spliceMerge, spliceStats } from '../../helm/repo/index-splice.ts';
+import { spliceMergeStream } from '../../helm/repo/index-stream.ts';
 import { writeFileAtomic } from '../../util/atomic-write.ts';
 import { LIMITS, readRegularFile } from '../../util/bounded-io.ts';
 
@@ -107,26 +108,55 @@ async function readEntries(dir: string, url: string | undefined, now: Date): Pro
  * took, `index: fast path (...)` or `index: slow path: <reason>`, so a run shows it (and tests hold
  * helm-written indexes to the fast path).
  */
-function debugIndex(env: NodeJS.ProcessEnv): void {
+function debugIndex(env: NodeJS.ProcessEnv, streamDeclined?: string): void {
   if (!(env.VINEYARD_CHARTS_DEBUG ?? '').split(',').includes('index')) return;
   const s = spliceStats;
+  const how = s.streamed
+    ? ', streamed'
+    : streamDeclined
+      ? `, in memory (not streamed: ${streamDeclined})`
+      : '';
   process.stderr.write(
     s.path === 'fast'
-      ? `index: fast path (${s.copiedBlocks} charts copied, ${s.reparsedBlocks} re-parsed of which ` +
+      ? `index: fast path${how} (${s.copiedBlocks} charts copied, ${s.reparsedBlocks} re-parsed of which ` +
           `${s.jsYamlBlocks} by js-yaml, ${s.decodedFields} fields decoded of which ${s.jsYamlFields} by js-yaml)\n`
       : `index: slow path: ${s.reason}\n`,
   );
 }
 
+/**
+ * The index to merge into, streamed (index-stream.ts): never read whole. The entries are read first;
+ * if that fails, a problem with the index is still reported first, as when it was read first.
+ */
+async function streamMerge(dir: string, opts: BuildIndexOptions & { merge: string }, now: Date) {
+  let entries: IndexEntry[];
+  try {
+    entries = await readEntries(dir, opts.url, now);
+  } catch (err) {
+    await readBaseBytes(opts.merge);
+    throw err;
+  }
+  const out = path.join(dir, 'index.yaml');
+  const streamed = await spliceMergeStream(opts.merge, out, entries, now, LIMITS.indexFile);
+  if (streamed) debugIndex(opts.env ?? process.env);
+  return { entries, out, streamed, declined: spliceStats.reason };
+}
+
 export async function buildIndex(dir: string, opts: BuildIndexOptions): Promise<BuildIndexResult> {
   const now = nowFrom(opts.env ?? process.env);
+  const merge = opts.merge;
+  const stream =
+    merge && opts.format === 'yaml' && existsSync(merge)
+      ? await streamMerge(dir, { ...opts, merge }, now)
+      : undefined;
+  if (stream?.streamed) return { file: stream.out, ...stream.streamed };
   const baseBytes = opts.merge ? await readBaseBytes(opts.merge) : undefined;
-  const entries = await readEntries(dir, opts.url, now);
+  const entries = stream?.entries ?? (await readEntries(dir, opts.url, now));
   const out = path.join(dir, 'index.yaml');
   if (opts.merge && baseBytes && opts.format === 'yaml') {
     // Large indexes: copy untouched chart blocks as they are (see index-splice.ts).
     const spliced = spliceMerge(baseBytes, opts.merge, entries, now);
-    debugIndex(opts.env ?? process.env);
+    debugIndex(opts.env ?? process.env, stream?.declined);
     if (spliced) {
       await writeFileAtomic(out, spliced.chunks);
       return { file: out, ...spliced };
