@@ -5,10 +5,19 @@
  * need the network, a cluster, a signing key or a server that runs until Ctrl-C are listed, not run.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTool, PROJECT_ROOT } from '../../src/tools/helm.ts';
 import { CLI, cli } from '../support/run.ts';
 
@@ -23,7 +32,21 @@ const NOT_OFFLINE: [RegExp, string][] = [
 ];
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'vineyard-help-examples-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+// The examples run in the checkout, as printed, and publish into its charts-out/{packages,repo}: what a
+// developer has there is set aside for the run and put back after, so neither side sees the other's.
+const OUTPUTS = ['packages', 'repo'].map((d) => path.join(PROJECT_ROOT, 'charts-out', d));
+// (beside them: a rename never crosses file systems)
+const saved = (dir: string) => path.join(path.dirname(dir), `.help-examples-saved-${path.basename(dir)}`);
+beforeAll(() => {
+  for (const dir of OUTPUTS) if (existsSync(dir)) renameSync(dir, saved(dir));
+});
+afterAll(() => {
+  for (const dir of OUTPUTS) {
+    rmSync(dir, { recursive: true, force: true });
+    if (existsSync(saved(dir))) renameSync(saved(dir), dir);
+  }
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 /** Placeholder -> a scratch path (the command stays as printed otherwise). */
 function substitute(example: string): string {
