@@ -61,7 +61,10 @@ function ociAction(c: OciPushResult): string {
 /** One line per object, tag or index change, indented under the caller's header. */
 export function publishSummaryLines(s: PublishSummary): string[] {
   const row = (action: string, what: string) => `  ${action.padEnd(13)} ${what}`;
-  if (s.kind === 'oci') return s.charts.map((c) => row(ociAction(c), `${c.ref}  ${c.digest}`));
+  if (s.kind === 'oci')
+    return s.charts.map((c) =>
+      row(ociAction(c), `${c.ref}  ${c.digest}${c.tombstone ? `  (tombstone ${c.tombstone})` : ''}`),
+    );
   const lines = s.objects.map((o) => row(o.action, `${o.location}${o.digest ? `  sha256:${o.digest}` : ''}`));
   lines.push(row(s.index.action, `${s.index.key} (${s.index.entries} entries)`));
   for (const a of s.index.added) lines.push(`    + ${a}`);

@@ -11,8 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readChartArchive } from '../../src/helm/chart/archive.ts';
 import {
   contentChanged,
+  contentIdentity,
   differentPublishedMessage,
   samePublishedMessage,
+  sameVersionChanges,
 } from '../../src/helm/chart/same-content.ts';
 import { packageChart } from '../../src/stages/package/package.ts';
 import { decide } from '../../src/stages/release/release.ts';
@@ -82,5 +84,35 @@ describe('the same content, other bytes', () => {
     const c = new Map([['Chart.yaml', Buffer.from('apiVersion: v2\nname: x\nversion: 1.0.1\n')]]);
     expect(contentChanged(a, c, { ignoreVersion: false })).toEqual(['Chart.yaml']);
     expect(contentChanged(a, c)).toEqual([]);
+  });
+});
+
+describe('contentIdentity: the rule as a fingerprint (tombstones keep it)', () => {
+  const chart = (chartYaml: string, values = 'a: 1\n') =>
+    new Map([
+      ['Chart.yaml', Buffer.from(chartYaml)],
+      ['values.yaml', Buffer.from(values)],
+    ]);
+  const base = chart('apiVersion: v2\nname: x\nversion: 1.0.0\nappVersion: "1.0"\n');
+  it.each([
+    [
+      'key order, quoting and comments',
+      chart("# c\nversion: '1.0.0'\nname: x\napiVersion: v2\nappVersion: '1.0'\n"),
+    ],
+    ['appVersion 1.0 as a number', chart('apiVersion: v2\nname: x\nversion: 1.0.0\nappVersion: 1.0\n')],
+    ['another values.yaml', chart('apiVersion: v2\nname: x\nversion: 1.0.0\nappVersion: "1.0"\n', 'a: 2\n')],
+    ['an extra file', new Map([...base, ['README.md', Buffer.from('hi')]])],
+    ['another version', chart('apiVersion: v2\nname: x\nversion: 1.0.1\nappVersion: "1.0"\n')],
+  ])('%s: equal identities exactly when sameVersionChanges finds nothing', (_what, other) => {
+    const same = sameVersionChanges(other, base).length === 0;
+    expect(contentIdentity(other) === contentIdentity(base)).toBe(same);
+  });
+  it('the first case is the same content, the others are not', () => {
+    expect(contentIdentity(chart("version: '1.0.0'\nname: x\napiVersion: v2\nappVersion: '1.0'\n"))).toBe(
+      contentIdentity(base),
+    );
+    expect(contentIdentity(chart('apiVersion: v2\nname: x\nversion: 1.0.0\nappVersion: 1.0\n'))).not.toBe(
+      contentIdentity(base),
+    );
   });
 });

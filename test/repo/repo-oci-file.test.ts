@@ -32,6 +32,13 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
+/** `name` `version` packaged again from the same sources at another time: the same content, other bytes. */
+async function repackage(name: string, version: string, root: string, values?: string) {
+  const dir = await writeChartDir(root, name, version);
+  if (values) await writeFile(path.join(dir, 'values.yaml'), values);
+  return packageChart(dir, { outDir: path.join(root, 'p'), sourceDateEpoch: 1_800_000_000 });
+}
+
 async function verify(to: string, extra: string[] = []) {
   const res = await cli(['repo', 'verify', '--to', to, '--json', ...extra]);
   const report = JSON.parse(res.stdout || '{"findings":[]}') as {
@@ -106,8 +113,17 @@ describe('file://', () => {
     const refused = await cli(['publish', alt.file, '--to', to]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('was unpublished');
+    // the same content in other bytes (another SOURCE_DATE_EPOCH) restores it: publish's same-content rule
+    const again = await repackage('demo', '2.0.0', path.join(work, 'f4'));
+    expect(again.digest).not.toBe(orphan.digest);
+    const restored = await cli(['publish', again.file, '--to', to]);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect((await cli(['unpublish', 'demo', '2.0.0', '--to', to])).code).toBe(0);
     const forced = await cli(['publish', alt.file, '--to', to, '--force']);
     expect(forced.code, forced.stderr).toBe(0);
+    // the forced bytes are the published ones now: publishing them again is a no-op, not a refusal
+    const rerun = await cli(['publish', alt.file, '--to', to]);
+    expect(rerun.code, rerun.stderr).toBe(0);
     expect((await verify(to)).codes).toEqual([]);
   });
 
@@ -217,5 +233,151 @@ describe.skipIf(!registryAvailable())('oci://', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('does not allow deleting manifests (HTTP 405');
     expect(refused.stderr).toContain('still published');
+    // nothing written: no tombstone either (it could not be removed again there)
+    expect(refused.stderr).toContain('no tombstone was written');
+    const noDeleteClient = new RegistryClient({
+      registry: noDelete.registry,
+      repository: 'charts/demo',
+      plainHttp: true,
+      credential: undefined,
+      credentialSources: [],
+      actions: 'pull',
+    });
+    expect(await noDeleteClient.listTags()).toEqual(['1.0.0']);
+  });
+
+  it('unpublish leaves a tombstone tag helm never sees: other content is refused as on file://, the same content restores', async () => {
+    const to = `oci://${reg.registry}/tomb`;
+    const plain = ['--plain-http'];
+    const client = new RegistryClient({
+      registry: reg.registry,
+      repository: 'tomb/vault',
+      plainHttp: true,
+      credential: undefined,
+      credentialSources: [],
+      actions: 'pull',
+    });
+    const older = await signedChart(path.join(work, 't0'), 'vault', '0.0.9');
+    const v1 = await signedChart(path.join(work, 't1'), 'vault', '0.1.0');
+    for (const c of [older, v1]) expect((await cli(['publish', c.file, '--to', to, ...plain])).code).toBe(0);
+    const helmSees = async (version: string, tag: string) => {
+      for (const major of HELM_MAJORS) {
+        const dest = path.join(work, `tp-${tag}-${major}`);
+        const home = path.join(work, `th-${tag}-${major}`);
+        await mkdir(dest, { recursive: true });
+        const pull = await helm(
+          major,
+          ['pull', `${to}/vault`, '--version', version, ...plain, '-d', dest],
+          home,
+        );
+        const show = await helm(
+          major,
+          ['show', 'chart', `${to}/vault`, '--version', version, ...plain],
+          home,
+        );
+        // without --version helm takes the newest semver tag: never the tombstone
+        const latest = await helm(major, ['show', 'chart', `${to}/vault`, ...plain], home);
+        expect(latest.code, latest.stderr).toBe(0);
+        expect([pull.code === 0, show.code === 0], `${major}: ${pull.stderr}${show.stderr}`).toEqual([
+          true,
+          true,
+        ]);
+        expect(latest.stdout).toMatch(/^version: 0\.(0\.9|1\.0)$/m);
+      }
+    };
+    const helmMisses = async (version: string, tag: string) => {
+      for (const major of HELM_MAJORS) {
+        const dest = path.join(work, `tp-${tag}-${major}`);
+        const home = path.join(work, `th-${tag}-${major}`);
+        await mkdir(dest, { recursive: true });
+        const pull = await helm(
+          major,
+          ['pull', `${to}/vault`, '--version', version, ...plain, '-d', dest],
+          home,
+        );
+        expect(pull.code, `${major} pull`).not.toBe(0);
+        const show = await helm(
+          major,
+          ['show', 'chart', `${to}/vault`, '--version', version, ...plain],
+          home,
+        );
+        expect(show.code, `${major} show`).not.toBe(0);
+        const latest = await helm(major, ['show', 'chart', `${to}/vault`, ...plain], home);
+        expect(latest.code, latest.stderr).toBe(0);
+        expect(latest.stdout).toMatch(/^version: 0\.0\.9$/m);
+      }
+    };
+    await helmSees('0.1.0', 'a');
+
+    const un = await cli(['unpublish', 'vault', '0.1.0', '--to', to, ...plain, '--reason', 'bad image']);
+    expect(un.code, un.stderr).toBe(0);
+    expect(un.stdout).toContain(`tombstone ${to}/vault:tombstone-0.1.0`);
+    expect((await client.listTags()).sort()).toEqual(['0.0.9', 'tombstone-0.1.0']);
+    await helmMisses('0.1.0', 'b');
+    const checked = await verify(to, plain);
+    expect(checked.res.code, checked.res.stderr).toBe(0);
+    expect(checked.report).toMatchObject({ checked: 1, tombstones: 1, findings: [] });
+    const rerun = await cli(['unpublish', 'vault', '0.1.0', '--to', to, ...plain]);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.stdout).toContain('already unpublished');
+
+    // other content: refused, in the words file:// uses
+    const other = await repackage('vault', '0.1.0', path.join(work, 't2'), 'greeting: other\n');
+    const refused = await cli(['publish', other.file, '--to', to, ...plain]);
+    expect(refused.code).toBe(1);
+    const fileTo = `file://${path.join(work, 'tomb-file')}`;
+    expect((await cli(['publish', v1.file, '--to', fileTo])).code).toBe(0);
+    expect((await cli(['unpublish', 'vault', '0.1.0', '--to', fileTo, '--reason', 'bad image'])).code).toBe(
+      0,
+    );
+    const fileRefused = await cli(['publish', other.file, '--to', fileTo]);
+    expect(fileRefused.code).toBe(1);
+    const words = (m: string) =>
+      m
+        .trim()
+        .replace(/from \S+ on \S+ /, 'from WHERE on WHEN ')
+        .replace(/\(tombstone [^)]+\)/, '(tombstone AT)');
+    expect(refused.stderr).toContain(`vault 0.1.0 was unpublished from ${to}/vault on `);
+    expect(refused.stderr).toContain(`(tombstone ${to}/vault:tombstone-0.1.0)`);
+    expect(words(refused.stderr)).toBe(words(fileRefused.stderr));
+    expect(words(refused.stderr)).toContain(
+      '(bad image); publishing it again with other content is refused, since users may have pulled the old one',
+    );
+
+    // the same bytes restore it, and the tombstone tag goes
+    const same = await cli(['publish', v1.file, '--to', to, ...plain, '--json']);
+    expect(same.code, same.stderr).toBe(0);
+    expect(JSON.parse(same.stdout).charts[0]).toMatchObject({ status: 'pushed', tombstone: 'removed' });
+    expect((await client.listTags()).sort()).toEqual(['0.0.9', '0.1.0']);
+    await helmSees('0.1.0', 'c');
+
+    // the same content in other bytes restores it too (publish's same-content rule)
+    expect((await cli(['unpublish', 'vault', '0.1.0', '--to', to, ...plain])).code).toBe(0);
+    const again = await repackage('vault', '0.1.0', path.join(work, 't3'));
+    expect(again.digest).not.toBe(v1.digest);
+    const sameContent = await cli(['publish', again.file, '--to', to, ...plain]);
+    expect(sameContent.code, sameContent.stderr).toBe(0);
+    expect((await client.listTags()).sort()).toEqual(['0.0.9', '0.1.0']);
+    await helmSees('0.1.0', 'd');
+
+    // --force takes other content
+    expect((await cli(['unpublish', 'vault', '0.1.0', '--to', to, ...plain])).code).toBe(0);
+    await helmMisses('0.1.0', 'e');
+    expect((await cli(['publish', other.file, '--to', to, ...plain])).code).toBe(1);
+    const forced = await cli(['publish', other.file, '--to', to, ...plain, '--force', '--json']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(JSON.parse(forced.stdout).charts[0]).toMatchObject({ status: 'pushed', tombstone: 'removed' });
+    expect((await client.listTags()).sort()).toEqual(['0.0.9', '0.1.0']);
+    await mkdir(path.join(work, 'tp-f'), { recursive: true });
+    const pulled = await helm(
+      'v4',
+      ['pull', `${to}/vault`, '--version', '0.1.0', ...plain, '-d', path.join(work, 'tp-f')],
+      path.join(work, 'th-f'),
+    );
+    expect(pulled.code, pulled.stderr).toBe(0);
+    expect(await readFile(path.join(work, 'tp-f', 'vault-0.1.0.tgz'))).toEqual(other.bytes);
+    const clean = await verify(to, plain);
+    expect(clean.report).toMatchObject({ checked: 2, findings: [] });
+    expect(clean.report).not.toHaveProperty('tombstones');
   });
 });

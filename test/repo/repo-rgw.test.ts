@@ -192,6 +192,8 @@ describe.skipIf(missing.length > 0)('repo verify / reindex / unpublish on Ceph R
     expect(report.deleted).toEqual([`${s3(prefix)}/demo-1.1.0.tgz`]);
     const tomb = JSON.parse((await getRaw(key(prefix, '.tombstones/demo-1.1.0.json'))).toString('utf8'));
     expect(tomb).toMatchObject({ name: 'demo', version: '1.1.0', digest: b.digest, reason: 'broken' });
+    // and the content identity (publish's same-content rule): the same files in other bytes restore it
+    expect(tomb.content).toMatch(/^sha256:[0-9a-f]{64}$/);
     for (const major of HELM_MAJORS) {
       expect((await helm(major, ['repo', 'update'], `${home}-${major}`)).code).toBe(0);
       const search = await helm(

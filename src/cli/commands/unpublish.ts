@@ -21,12 +21,16 @@ interface UnpublishFlags extends TransportFlags, OutputFlags {
 }
 
 const HELP_AFTER = `
-Order (file://, s3://): a tombstone .tombstones/CHART-VERSION.json (digest, reason, time) is written
-first, then the index entry is removed with a conditional write (a concurrent publish is never lost),
-then the tarball and its .prov are deleted. Publishing the same version again with other bytes is refused
-(publish --force overrides); with the same bytes it is restored. A re-run converges.
-oci://: the manifest is deleted where the registry allows deletes; where it does not (HTTP 405
-UNSUPPORTED) nothing changes and the command says so (exit 1).
+Order (file://, s3://): a tombstone .tombstones/CHART-VERSION.json (digest, content identity, reason,
+time) is written first, then the index entry is removed with a conditional write (a concurrent publish
+is never lost), then the tarball and its .prov are deleted. A re-run converges.
+oci://: the tombstone is a small manifest under the tag tombstone-VERSION (+ as _) in the chart's
+repository, with the same record; helm never lists it (not semver). Then the chart's manifest is
+deleted. Where the registry refuses deletes (HTTP 405 UNSUPPORTED) nothing is written, no tombstone
+either, and the command says so (exit 1).
+Publishing the version again with other content is refused (publish --force overrides); the same
+bytes, or the same content in other bytes (publish's same-content rule), restore it, and on oci:// the
+tombstone tag is deleted.
 
 Exit codes: 0 unpublished (or already), 1 refused or failed, 2 usage error (e.g. not published).
 `;

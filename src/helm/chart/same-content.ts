@@ -4,6 +4,7 @@
  * the archive bytes (file times, compression). `publish` and `release` both decide with it and word the
  * outcome with the same sentences.
  */
+import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { readChartYamlMapping } from './chartfile.ts';
 
@@ -41,6 +42,38 @@ export function contentChanged(
 /** The files of two archives of the same version that differ (empty: the same content). */
 export function sameVersionChanges(local: Map<string, Buffer>, published: Map<string, Buffer>): string[] {
   return contentChanged(local, published, { ignoreVersion: false });
+}
+
+/**
+ * The same rule as a fingerprint, for when one side is gone (a tombstone keeps it after `unpublish`):
+ * two charts of the same version have the same identity exactly when `sameVersionChanges` finds no
+ * difference. Every file by its sha256, Chart.yaml as data (a canonical encoding of its mapping).
+ */
+export function contentIdentity(files: Map<string, Buffer>): string {
+  const hash = createHash('sha256');
+  for (const name of [...files.keys()].sort()) {
+    const bytes = files.get(name) as Buffer;
+    const body =
+      name === 'Chart.yaml'
+        ? `data ${canonical(readChartYamlMapping(bytes.toString('utf8'), 'Chart.yaml'))}`
+        : `sha256 ${createHash('sha256').update(bytes).digest('hex')}`;
+    hash.update(`${JSON.stringify(name)} ${body}\n`);
+  }
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/** One string per value that `isDeepStrictEqual` tells apart (the YAML core schema's values). */
+function canonical(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'number') return `n${Object.is(value, -0) ? '-0' : String(value)}`;
+  if (typeof value === 'boolean') return String(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  return `{${Object.keys(obj)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical(obj[k])}`)
+    .join(',')}}`;
 }
 
 /** `release` and `publish` word the no-op the same way. */

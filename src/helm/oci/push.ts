@@ -6,12 +6,17 @@
  * carries a `created` annotation that changes whenever the archive is rewritten, while the chart bytes are
  * what `helm pull` delivers. Registries offer no conditional tag update, so two pushers racing on one tag
  * can both pass the check; the tag then holds whichever manifest landed last (documented limitation).
+ *
+ * A version taken back with `unpublish` has a tombstone tag (src/helm/oci/tombstone.ts): other content
+ * under it is refused (unless forced) with the words file:// and s3:// use; the same bytes, or the same
+ * content (src/helm/chart/same-content.ts), restore it, and the tombstone tag is deleted after the push.
  */
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { PipelineError } from '../../errors.ts';
+import { tombstoneAllows, tombstoneRefusal } from '../../targets/repository/tombstones.ts';
 import { LIMITS, readRegularFile } from '../../util/bounded-io.ts';
-import { readChartArchive } from '../chart/archive.ts';
+import { type ChartArchive, readChartArchive } from '../chart/archive.ts';
 import { credentialFiles, ENV_PASSWORD, ENV_USERNAME, findCredential } from './credentials.ts';
 import {
   buildHelmArtifact,
@@ -25,6 +30,7 @@ import {
 } from './manifest.ts';
 import { displayRef, type OciTarget, parseOciTarget, repositoryFor } from './reference.ts';
 import { type FetchedManifest, RegistryClient } from './registry-client.ts';
+import { readOciTombstone, tombstoneTag } from './tombstone.ts';
 
 export interface OciPushOptions {
   plainHttp?: boolean;
@@ -46,6 +52,8 @@ export interface OciPushResult {
   chartDigest: string;
   /** True when --force moved an existing tag to different content. */
   replaced?: boolean;
+  /** The version's tombstone (it had been unpublished): removed now that the chart is back, or kept. */
+  tombstone?: 'removed' | 'kept' | 'would-remove';
 }
 
 interface LayerDigests {
@@ -81,10 +89,11 @@ function sameChart(existing: FetchedManifest, ours: HelmArtifact): boolean {
 async function loadArtifact(
   tgzPath: string,
   created: string | undefined,
-): Promise<{ artifact: HelmArtifact; version: string; name: string }> {
+): Promise<{ artifact: HelmArtifact; version: string; name: string; archive: ChartArchive }> {
   const tgz = await readRegularFile(tgzPath, LIMITS.chartArchive, 'packaged chart');
   // The shared archive reader: helm's loader rules, and Chart.yaml judged by the one parser.
-  const { metadata: chartYaml } = await readChartArchive(tgz, tgzPath);
+  const archive = await readChartArchive(tgz, tgzPath);
+  const chartYaml = archive.metadata;
   const provPath = `${tgzPath}.prov`;
   const prov = existsSync(provPath)
     ? await readRegularFile(provPath, LIMITS.smallFile, 'provenance file')
@@ -94,6 +103,7 @@ async function loadArtifact(
     artifact: buildHelmArtifact(chartYaml, tgz, prov, when),
     version: chartYaml.version,
     name: chartYaml.name,
+    archive,
   };
 }
 
@@ -121,7 +131,7 @@ export async function pushChartToOci(
   const env = opts.env ?? process.env;
   const progress = opts.onProgress ?? (() => {});
   const target = parseOciTarget(ref);
-  const { artifact, version, name } = await loadArtifact(tgzPath, opts.created);
+  const { artifact, version, name, archive } = await loadArtifact(tgzPath, opts.created);
   const repository = repositoryFor(target, name);
   const tag = tagForVersion(version);
   const fullRef = displayRef(target, repository, tag);
@@ -133,9 +143,26 @@ export async function pushChartToOci(
   const base = { ref: fullRef, tag, chartDigest: artifact.chart.digest };
 
   const existing = await client.getManifest(tag);
+  // a version taken back with `unpublish` comes back only with the same content (or --force), and its
+  // tombstone goes once the chart is there again (src/helm/oci/tombstone.ts)
+  const tomb = await readOciTombstone(client, name, version);
+  const tombRef = displayRef(target, repository, tombstoneTag(version));
+  const removeTombstone = async (): Promise<Pick<OciPushResult, 'tombstone'>> => {
+    if (!tomb) return {};
+    if (opts.dryRun) return { tombstone: 'would-remove' };
+    const res = await client.deleteManifest(tomb.digest);
+    if (res.ok || res.status === 404) {
+      progress(`${fullRef}: removed the tombstone ${tombRef}`);
+      return { tombstone: 'removed' };
+    }
+    progress(
+      `${fullRef}: the tombstone ${tombRef} stays (DELETE answered HTTP ${res.status}: ${res.message})`,
+    );
+    return { tombstone: 'kept' };
+  };
   if (existing && sameChart(existing, artifact)) {
     progress(`${fullRef}: already present with the same chart (${artifact.chart.digest}), nothing to push`);
-    return { ...base, digest: existing.digest, status: 'unchanged' };
+    return { ...base, digest: existing.digest, status: 'unchanged', ...(await removeTombstone()) };
   }
   if (existing && !opts.force) {
     const found = layerDigests(existing.bytes).chart ?? 'no helm chart layer';
@@ -144,11 +171,19 @@ export async function pushChartToOci(
         'a published chart version is immutable: bump the version, or pass --force to move the tag',
     );
   }
+  if (!existing && tomb && !opts.force && !tombstoneAllows(tomb.tombstone, { name, version, ...archive }))
+    throw tombstoneRefusal(tomb.tombstone, `oci://${target.registry}/${repository}`, tombRef);
   if (opts.dryRun) {
     progress(
       `${fullRef}: would push ${artifact.manifestDigest}${existing ? ' (replacing the existing tag)' : ''}`,
     );
-    return { ...base, digest: artifact.manifestDigest, status: 'planned', replaced: existing !== undefined };
+    return {
+      ...base,
+      digest: artifact.manifestDigest,
+      status: 'planned',
+      replaced: existing !== undefined,
+      ...(await removeTombstone()),
+    };
   }
 
   for (const blob of [artifact.config, artifact.chart, ...(artifact.prov ? [artifact.prov] : [])]) {
@@ -165,5 +200,11 @@ export async function pushChartToOci(
     );
   }
   progress(`${fullRef}: pushed ${artifact.manifestDigest}`);
-  return { ...base, digest: artifact.manifestDigest, status: 'pushed', replaced: existing !== undefined };
+  return {
+    ...base,
+    digest: artifact.manifestDigest,
+    status: 'pushed',
+    replaced: existing !== undefined,
+    ...(await removeTombstone()),
+  };
 }

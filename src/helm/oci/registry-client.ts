@@ -344,6 +344,17 @@ export class RegistryClient {
   }
 
   /**
+   * Whether the registry refuses deleting manifests (null: allowed), asked without deleting anything: a DELETE of a
+   * digest that no manifest has answers 404 where deletes are allowed and 405 UNSUPPORTED where they
+   * are not (docker-registry without REGISTRY_STORAGE_DELETE_ENABLED). Anything else counts as allowed:
+   * the real DELETE then says.
+   */
+  async deleteRefusal(): Promise<{ status: number; message: string } | null> {
+    const res = await this.deleteManifest(`sha256:${'0'.repeat(64)}`);
+    return res.ok || !res.unsupported ? null : { status: res.status, message: res.message };
+  }
+
+  /**
    * Deletes a manifest by digest (which removes every tag pointing at it). `unsupported` when the
    * registry refuses deletes (405, or the UNSUPPORTED error code; docker-registry without
    * REGISTRY_STORAGE_DELETE_ENABLED), with the registry's own words.

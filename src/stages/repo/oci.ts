@@ -12,10 +12,17 @@ import {
   sha256Digest,
   tagForVersion,
 } from '../../helm/oci/manifest.ts';
-import { registryClientFor } from '../../helm/oci/push.ts';
+import { layerDigests, registryClientFor } from '../../helm/oci/push.ts';
 import { parseOciTarget, repositoryFor } from '../../helm/oci/reference.ts';
 import type { RegistryClient } from '../../helm/oci/registry-client.ts';
+import {
+  isTombstoneTag,
+  readOciTombstone,
+  tombstoneTag,
+  writeOciTombstone,
+} from '../../helm/oci/tombstone.ts';
 import { provenanceProblem } from '../../helm/provenance.ts';
+import { contentOf } from '../../targets/repository/tombstones.ts';
 import { DEFAULT_CONCURRENCY, mapLimit } from './common.ts';
 import { type Finding, metadataDiff, semverTags, type VerifyOptions, type VerifyReport } from './verify.ts';
 
@@ -144,11 +151,15 @@ export async function verifyOci(opts: VerifyOptions, keys: openpgp.Key[] | undef
   const ref = parseOciTarget(opts.to);
   const findings: Finding[] = [];
   let checked = 0;
+  let tombstones = 0;
   for (const repository of await chartRepositories(opts)) {
     const chart = repository.split('/').pop() ?? repository;
     const client = clientFor(opts, repository, 'pull');
     const where = `oci://${ref.registry}/${repository}`;
-    const tags = semverTags(await client.listTags());
+    const listed = await client.listTags();
+    // tombstone tags (src/helm/oci/tombstone.ts) are never semver: counted, not checked as charts
+    tombstones += listed.filter(isTombstoneTag).length;
+    const tags = semverTags(listed);
     checked += tags.length;
     const results = await mapLimit(tags, opts.concurrency ?? DEFAULT_CONCURRENCY, (tag) =>
       checkTag(client, where, chart, tag, keys),
@@ -166,19 +177,37 @@ export async function verifyOci(opts: VerifyOptions, keys: openpgp.Key[] | undef
         });
     });
   }
-  return { target: opts.to, kind: 'oci', checked, signatures: keys !== undefined, findings };
+  return {
+    target: opts.to,
+    kind: 'oci',
+    checked,
+    ...(tombstones > 0 ? { tombstones } : {}),
+    signatures: keys !== undefined,
+    findings,
+  };
 }
 
 export interface OciUnpublishResult {
   reference: string;
   digest?: string;
   action: 'deleted' | 'absent' | 'unsupported' | 'would-delete';
+  /** the tombstone tag's reference, when one is (or would be) there */
+  tombstone?: string;
   message: string;
 }
 
-/** Deletes the manifest of CHART:VERSION (and so the tag) where the registry allows deletes. */
+const TOMBSTONE_NOTE = 'publishing it again with other content is refused unless --force';
+
+/**
+ * Takes CHART:VERSION back where the registry allows deletes, in this order so that a re-run converges
+ * and no moment lets other bytes in under the version:
+ *  1. ask whether the registry allows deletes at all (a DELETE of a digest no manifest has): where it
+ *     does not, nothing is written and the answer says so (a tombstone could not be removed there either);
+ *  2. the tombstone manifest (src/helm/oci/tombstone.ts) under `tombstone-<tag>`;
+ *  3. the chart's manifest (and so its tag).
+ */
 export async function unpublishOci(
-  opts: VerifyOptions & { dryRun?: boolean; force?: boolean },
+  opts: VerifyOptions & { dryRun?: boolean; force?: boolean; reason?: string },
   chart: string,
   version: string,
 ): Promise<OciUnpublishResult> {
@@ -186,10 +215,19 @@ export async function unpublishOci(
   const repository = repositoryFor(ref, chart);
   const tag = tagForVersion(version);
   const reference = `oci://${ref.registry}/${repository}:${tag}`;
+  const tombstone = `oci://${ref.registry}/${repository}:${tombstoneTag(version)}`;
   const client = clientFor(opts, repository, opts.dryRun ? 'pull' : 'pull,push');
   const manifest = await client.getManifest(tag);
-  if (!manifest)
+  if (!manifest) {
+    if (await readOciTombstone(client, chart, version))
+      return {
+        reference,
+        action: 'absent',
+        tombstone,
+        message: `${reference} is already unpublished (tombstone ${tombstone}: ${TOMBSTONE_NOTE})`,
+      };
     return { reference, action: 'absent', message: `${reference} does not exist; nothing to unpublish` };
+  }
   // deleting a manifest deletes every tag pointing at it: never take other versions along silently
   const others = (await client.listTags()).filter((t) => t !== tag);
   const digests = await mapLimit(
@@ -208,27 +246,63 @@ export async function unpublishOci(
       reference,
       digest: manifest.digest,
       action: 'would-delete',
-      message: `would delete ${reference} (${manifest.digest})`,
+      tombstone,
+      message: `would delete ${reference} (${manifest.digest}) and leave the tombstone ${tombstone}`,
     };
+  const unsupported = (status: number, message: string, extra = ''): OciUnpublishResult => ({
+    reference,
+    digest: manifest.digest,
+    action: 'unsupported',
+    message:
+      `${ref.registry} does not allow deleting manifests (HTTP ${status}${message ? `: ${message}` : ''}); ` +
+      `${reference} is still published${extra}. Delete it with the registry's own tools ` +
+      '(docker-registry: REGISTRY_STORAGE_DELETE_ENABLED=true)',
+  });
+  // 1. where deletes are refused, nothing is written: not even a tombstone
+  const refusal = await client.deleteRefusal();
+  if (refusal) return unsupported(refusal.status, refusal.message, ' and no tombstone was written');
+  // 2. the tombstone: from here on other content under this version is refused
+  const layer = layerDigests(manifest.bytes).chart;
+  const chartBytes = layer ? await client.fetchBlob(layer) : undefined;
+  const intact = chartBytes !== undefined && sha256Digest(chartBytes) === layer;
+  opts.onProgress?.(`writing ${tombstone}`);
+  const tombstoneDigest = await writeOciTombstone(client, {
+    name: chart,
+    version,
+    ...(layer ? { digest: layer.replace(/^sha256:/, '') } : {}),
+    ...(intact ? await contentField(chartBytes, reference) : {}),
+    ...(opts.reason ? { reason: opts.reason } : {}),
+    unpublished: new Date().toISOString(),
+  });
+  // 3. the chart's manifest
+  opts.onProgress?.(`deleting ${reference}`);
   const res = await client.deleteManifest(manifest.digest);
   if (res.ok)
     return {
       reference,
       digest: manifest.digest,
       action: 'deleted',
-      message: `deleted ${reference} (${manifest.digest})`,
+      tombstone,
+      message: `deleted ${reference} (${manifest.digest}); tombstone ${tombstone}: ${TOMBSTONE_NOTE}`,
     };
-  if (res.unsupported)
-    return {
-      reference,
-      digest: manifest.digest,
-      action: 'unsupported',
-      message:
-        `${ref.registry} does not allow deleting manifests (HTTP ${res.status}${res.message ? `: ${res.message}` : ''}); ` +
-        `${reference} is still published. Delete it with the registry's own tools ` +
-        '(docker-registry: REGISTRY_STORAGE_DELETE_ENABLED=true)',
-    };
+  if (res.unsupported) {
+    // the probe said otherwise: take the tombstone back too, or say that it stays
+    const undo = await client.deleteManifest(tombstoneDigest);
+    return unsupported(
+      res.status,
+      res.message,
+      undo.ok
+        ? ' and its tombstone was removed again'
+        : `; the tombstone ${tombstone} could not be removed either`,
+    );
+  }
   throw new PipelineError(
-    `${reference}: DELETE manifest ${manifest.digest} failed with HTTP ${res.status}: ${res.message}`,
+    `${reference}: DELETE manifest ${manifest.digest} failed with HTTP ${res.status}: ${res.message} ` +
+      `(the tombstone ${tombstone} is written: a re-run finishes the unpublish)`,
   );
+}
+
+async function contentField(bytes: Buffer, where: string): Promise<{ content?: string }> {
+  const content = await contentOf(bytes, where);
+  return content ? { content } : {};
 }

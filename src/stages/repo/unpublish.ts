@@ -6,15 +6,22 @@
  *  2. the index entry is removed with the conditional-write loop of publish (a concurrent publish of
  *     other charts is never lost);
  *  3. only then the tarball and its .prov are deleted: the index never names a missing tarball.
- * OCI registries: the manifest is deleted where the registry allows it, and the answer says so where
- * it does not (no tombstone there: a registry has no place for one that helm would not list).
+ * OCI registries (src/stages/repo/oci.ts): where the registry allows deletes, a tombstone manifest under
+ * the tag `tombstone-<version>` (never semver, so helm never lists it) with the same record, then the
+ * chart's manifest is deleted; where it does not, nothing is written and the answer says so.
+ * The tombstone's rule is publish's same-content rule: the same bytes or the same files restore.
  */
 import { PipelineError, UsageError } from '../../errors.ts';
 import { sha256Hex } from '../../helm/chart/archive.ts';
 import { probePreconditions } from '../../targets/probe.ts';
 import { redactSecrets } from '../../targets/redact.ts';
 import { type IndexFormat, readIndex, rewriteIndex } from '../../targets/repository/remote-index.ts';
-import { readTombstone, tombstoneKey, writeTombstone } from '../../targets/repository/tombstones.ts';
+import {
+  contentOf,
+  readTombstone,
+  tombstoneKey,
+  writeTombstone,
+} from '../../targets/repository/tombstones.ts';
 import type { Storage } from '../../targets/storage.ts';
 import { isOci, keyOfUrl, type RepoOptions, withStorage } from './common.ts';
 
@@ -32,7 +39,7 @@ export interface UnpublishReport {
   chart: string;
   version: string;
   dryRun: boolean;
-  /** repositories: the tombstone, index, and deleted objects; OCI: the manifest */
+  /** the tombstone (repositories: .tombstones/…; OCI: the tombstone tag) */
   tombstone?: string;
   index?: 'updated' | 'unchanged' | 'would-update';
   deleted: string[];
@@ -55,6 +62,7 @@ export async function unpublish(
       dryRun: Boolean(opts.dryRun),
       deleted: res.action === 'deleted' ? [res.reference] : [],
       digest: res.digest,
+      ...(res.tombstone ? { tombstone: redactSecrets(res.tombstone) } : {}),
       oci: { reference: res.reference, action: res.action, message: redactSecrets(res.message) },
     };
     if (res.action === 'unsupported') throw new PipelineError(redactSecrets(res.message));
@@ -107,6 +115,11 @@ export async function unpublishFromStorage(
         'run `repo verify`, or pass --force to unpublish both',
     );
   report.digest = entry?.digest ?? storedDigest;
+  // the content identity too, so that the same files in other bytes restore it (same-content.ts)
+  const content =
+    stored && storedDigest === report.digest
+      ? await contentOf(stored.body, storage.describe(key))
+      : undefined;
   const extras = [`${key}.prov`];
   if (opts.dryRun) {
     report.index = entry ? 'would-update' : 'unchanged';
@@ -127,6 +140,7 @@ export async function unpublishFromStorage(
     name: chart,
     version,
     digest: report.digest,
+    ...(content ? { content } : {}),
     ...(opts.reason ? { reason: opts.reason } : {}),
     unpublished: new Date().toISOString(),
   });
@@ -173,7 +187,7 @@ export function formatUnpublishReport(r: UnpublishReport): string {
   ];
   if (r.tombstone)
     lines.push(
-      `  tombstone: ${r.tombstone} (publishing ${r.version} again with other bytes is refused unless --force)`,
+      `  tombstone: ${r.tombstone} (publishing ${r.version} again with other content is refused unless --force)`,
     );
   return `${lines.join('\n')}\n`;
 }

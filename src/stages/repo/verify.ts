@@ -65,6 +65,8 @@ export interface VerifyReport {
   checked: number;
   /** tarballs listed in the store (repositories) */
   stored?: number;
+  /** OCI: tombstone tags (versions taken back with `unpublish`), listed for information, never checked as charts */
+  tombstones?: number;
   /** whether signatures were checked (--keyring), or only the .prov checksums */
   signatures: boolean;
   findings: Finding[];
@@ -322,7 +324,8 @@ export function formatVerifyReport(r: VerifyReport): string {
   const lines = r.findings.map((f) => `${f.code}: ${f.message}`);
   const what = r.kind === 'oci' ? 'tag(s)' : 'index entr(ies)';
   lines.push(
-    `${r.target}: ${r.checked} ${what} checked${r.stored !== undefined ? `, ${r.stored} tarball(s) stored` : ''}, ` +
+    `${r.target}: ${r.checked} ${what} checked${r.stored !== undefined ? `, ${r.stored} tarball(s) stored` : ''}` +
+      `${r.tombstones ? `, ${r.tombstones} tombstone(s) of unpublished versions` : ''}, ` +
       `${r.signatures ? 'signatures verified' : 'signatures not checked (no --keyring)'}: ` +
       (r.findings.length === 0 ? 'clean' : `${r.findings.length} finding(s)`),
   );

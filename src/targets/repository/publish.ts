@@ -101,10 +101,21 @@ export async function publishToRepository(
   for (const p of planned) {
     if (p.state.kind === 'different' && !opts.force) throw refusal(storage, p.obj, p.state.info);
   }
-  // a version taken back with `unpublish` comes back only with the same bytes (or --force)
+  // a version taken back with `unpublish` comes back only with the same content (or --force); one
+  // stored with these very bytes already (e.g. forced back earlier) is past its tombstone
+  const stored = new Set(
+    planned.filter((p) => p.kind === 'chart' && p.state.kind === 'same').map((p) => p.input),
+  );
   await checkTombstones(
     storage,
-    inputs.map((i) => ({ ...i.archive.metadata, digest: i.archive.digest })),
+    inputs
+      .filter((i) => !stored.has(i))
+      .map((i) => ({
+        name: i.archive.metadata.name,
+        version: i.archive.metadata.version,
+        digest: i.archive.digest,
+        files: i.archive.files,
+      })),
     Boolean(opts.force),
   );
   // refuses, before anything is written, an index that already has these versions with other digests
