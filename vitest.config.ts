@@ -1,8 +1,33 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * `npm run test:fast` (VINEYARD_TEST_LANE=fast), the edit loop: no server (S3, registry, runtime cluster,
+ * fault proxies), no many-trial chaos test, and not the suites that replay every fixture through real helm
+ * end to end (differential, release, help examples, CLI conventions, chart quality) — `npm test` runs them.
+ */
+const SLOW = [
+  'test/runtime/**',
+  'test/repo/**',
+  'test/publish/rgw.test.ts',
+  'test/publish/oci-*.test.ts',
+  'test/publish/file-crash.test.ts',
+  'test/publish/s3-timeout.test.ts',
+  'test/release/release-remote.test.ts',
+  'test/release/release.test.ts',
+  'test/lint/against.test.ts',
+  'test/render/differential.test.ts',
+  'test/cli/help-examples.test.ts',
+  'test/cli/conventions.test.ts',
+  'test/chart/quality.test.ts',
+];
+const fast = process.env.VINEYARD_TEST_LANE === 'fast';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: fast ? [...configDefaults.exclude, ...SLOW] : configDefaults.exclude,
+    // the fast lane is mostly CPU in this process and short helm runs: use both cores of a 2-core machine
+    ...(fast ? { poolOptions: { forks: { maxForks: 2, minForks: 1 } } } : {}),
     globalSetup: ['test/global-setup.ts', 'test/support/rgw/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
