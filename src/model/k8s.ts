@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type TS from 'typescript';
+import { cachedShape, type DerivedShape } from './k8s-cache.ts';
 import { DEFINITIONS, type Definitions, type JsonSchema } from './model.ts';
 
 /** A value shape: a JSON schema, with the TypeScript type of the values it accepts as a phantom. */
@@ -40,7 +41,7 @@ const ALIAS_SCHEMAS: Record<string, JsonSchema> = {
 const HERE = fileURLToPath(import.meta.url);
 
 /**
- * The TypeScript parser, loaded by the first kubernetes() or quantity() and by require: it is a 9 MB
+ * The TypeScript parser, loaded by the first derivation and by require: it is a 9 MB
  * CommonJS module, which an ESM import would have Node scan whole for its export names before running it
  * (~0.3 s of the start-up of every command that loads the chart sources).
  */
@@ -54,8 +55,11 @@ function loadTypeScript(): void {
 }
 
 const sourceFiles = new Map<string, TS.SourceFile>();
+/** The declaration files the derivation under way has read (what its cache entry depends on). */
+let filesRead: Set<string> | undefined;
 
 function sourceFile(file: string): TS.SourceFile {
+  filesRead?.add(file);
   let sf = sourceFiles.get(file);
   if (!sf) {
     sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, false);
@@ -231,26 +235,42 @@ function union(parts: JsonSchema[]): JsonSchema {
   return { anyOf: parts };
 }
 
+/** A shape derived from the declaration `name` of `module`, with the declaration files it read. */
+function derive(module: string, name: string): DerivedShape & { files: string[] } {
+  loadTypeScript();
+  filesRead = new Set();
+  try {
+    const deriver = new Deriver();
+    const ref = deriver.ref(findDeclaration(sourceFile(resolveModule(module, HERE)), name));
+    return { schema: ref, definitions: deriver.definitions, files: [...filesRead] };
+  } finally {
+    filesRead = undefined;
+  }
+}
+
+/**
+ * The shape of the declaration `name` of `module`, from the cache of derived shapes (k8s-cache.ts) when
+ * the declaration files are those it was derived from, else derived; `fresh` always derives.
+ */
+function shapeOf<T>(module: string, name: string, fresh = false): Shape<T> {
+  const { schema, definitions } = fresh
+    ? derive(module, name)
+    : cachedShape(HERE, `${module}#${name}`, () => derive(module, name));
+  return { schema: { ...schema, [DEFINITIONS]: definitions } };
+}
+
 /**
  * The shape of one kubernetes-models interface, by module: `v1/Toleration` is `IToleration` of
  * `kubernetes-models/v1/Toleration`. The schema is a `$ref`, carrying the definitions it needs.
+ * `fresh`: derived from the declarations, whatever the cache holds (tests compare the two).
  */
-export function kubernetes<T>(module: string): Shape<T> {
-  loadTypeScript();
-  const file = resolveModule(`kubernetes-models/${module}`, HERE);
-  const deriver = new Deriver();
-  const iface = `I${module.split('/').pop()}`;
-  const ref = deriver.ref(findDeclaration(sourceFile(file), iface));
-  return { schema: { ...ref, [DEFINITIONS]: deriver.definitions } };
+export function kubernetes<T>(module: string, fresh = false): Shape<T> {
+  return shapeOf(`kubernetes-models/${module}`, `I${module.split('/').pop()}`, fresh);
 }
 
 /** The shape of resource.Quantity (`100m`, `1.5Gi`, 2). */
-export function quantity(): Shape<number | string> {
-  loadTypeScript();
-  const deriver = new Deriver();
-  const file = resolveModule('@kubernetes-models/apimachinery/api/resource/Quantity', HERE);
-  const ref = deriver.ref(findDeclaration(sourceFile(file), 'IQuantity'));
-  return { schema: { ...ref, [DEFINITIONS]: deriver.definitions } };
+export function quantity(fresh = false): Shape<number | string> {
+  return shapeOf('@kubernetes-models/apimachinery/api/resource/Quantity', 'IQuantity', fresh);
 }
 
 /** A list of `item`. */
