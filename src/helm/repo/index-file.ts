@@ -3,8 +3,8 @@
  * files) and `publish` (an index read from S3) share one implementation.
  */
 import { CORE_SCHEMA, load } from 'js-yaml';
-import semver from 'semver';
 import { InputError } from '../../errors.ts';
+import * as semver from '../../util/semver.ts';
 import { bounded } from '../../util/tree-bounds.ts';
 import { type ChartMetadata, isPlainObject, setOwn, validateMetadata } from '../chart/chartfile.ts';
 import { emitYaml, fastParseYaml } from './index-yaml.ts';
