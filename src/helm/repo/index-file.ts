@@ -197,9 +197,11 @@ const PLAIN_TRIPLE =
  * sortVersions.
  */
 export function isNewestFirst(versions: string[]): boolean {
+  // Each version matched once: this pair's b is the next pair's a.
+  let b = versions.length > 0 ? PLAIN_TRIPLE.exec(versions[0]) : null;
   for (let i = 1; i < versions.length; i++) {
-    const a = PLAIN_TRIPLE.exec(versions[i - 1]);
-    const b = a && PLAIN_TRIPLE.exec(versions[i]);
+    const a = b;
+    b = PLAIN_TRIPLE.exec(versions[i]);
     if (a && b) {
       const d = Number(b[1]) - Number(a[1]) || Number(b[2]) - Number(a[2]) || Number(b[3]) - Number(a[3]);
       if (d > 0) return false;
