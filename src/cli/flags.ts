@@ -3,11 +3,16 @@
  * drift apart: values (manifests, deploy), signing (package, release), S3 and OCI transport (publish,
  * release).
  */
-import { type Command, Option } from 'commander';
+import { createRequire } from 'node:module';
+import type * as CommanderModule from 'commander';
+import type { Command } from 'commander';
 import { UsageError } from '../errors.ts';
 import { rememberSecret } from '../targets/redact.ts';
 import { checkS3Endpoint } from '../targets/s3-endpoint.ts';
 import { LIMITS, readRegularFile } from '../util/bounded-io.ts';
+
+/** commander by require, like main.ts (no scan of it for export names at start-up). */
+const { Option } = createRequire(import.meta.url)('commander') as typeof CommanderModule;
 
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];

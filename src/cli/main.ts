@@ -2,10 +2,16 @@
  * `vineyard-charts`: one bin, one subcommand per pipeline stage. Each stage registers itself from its
  * own `command.ts`, so this file only knows the order in which they appear in `--help`.
  */
-import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import type * as CommanderModule from 'commander';
 import { CliError } from '../errors.ts';
 import { redactSecrets } from '../targets/redact.ts';
 import { version } from './version.ts';
+
+// commander by require: as an ESM import of CommonJS, Node would scan it for export names first (~7 ms
+// of every command's start-up). The same module instance as `import ... from 'commander'` elsewhere.
+const { Command, CommanderError } = createRequire(import.meta.url)('commander') as typeof CommanderModule;
+type Command = CommanderModule.Command;
 
 type Register = (program: Command) => void;
 type Loader = () => Promise<{ register: Register }>;

@@ -15,8 +15,10 @@
  * Descriptions are left out to keep the chart's schema readable; the Kubernetes API reference has them.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
+import type TS from 'typescript';
+import { cachedShape, type DerivedShape } from './k8s-cache.ts';
 import { DEFINITIONS, type Definitions, type JsonSchema } from './model.ts';
 
 /** A value shape: a JSON schema, with the TypeScript type of the values it accepts as a phantom. */
@@ -36,15 +38,28 @@ const ALIAS_SCHEMAS: Record<string, JsonSchema> = {
   [QUANTITY_NAME]: { oneOf: [{ type: 'string', pattern: QUANTITY_PATTERN }, { type: 'number' }] },
 };
 
-const RESOLUTION: ts.CompilerOptions = {
-  module: ts.ModuleKind.NodeNext,
-  moduleResolution: ts.ModuleResolutionKind.NodeNext,
-};
 const HERE = fileURLToPath(import.meta.url);
 
-const sourceFiles = new Map<string, ts.SourceFile>();
+/**
+ * The TypeScript parser, loaded by the first derivation and by require: it is a 9 MB
+ * CommonJS module, which an ESM import would have Node scan whole for its export names before running it
+ * (~0.3 s of the start-up of every command that loads the chart sources).
+ */
+let ts: typeof TS;
+let RESOLUTION: TS.CompilerOptions;
 
-function sourceFile(file: string): ts.SourceFile {
+function loadTypeScript(): void {
+  if (ts) return;
+  ts = createRequire(import.meta.url)('typescript') as typeof TS;
+  RESOLUTION = { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext };
+}
+
+const sourceFiles = new Map<string, TS.SourceFile>();
+/** The declaration files the derivation under way has read (what its cache entry depends on). */
+let filesRead: Set<string> | undefined;
+
+function sourceFile(file: string): TS.SourceFile {
+  filesRead?.add(file);
   let sf = sourceFiles.get(file);
   if (!sf) {
     sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, false);
@@ -64,11 +79,11 @@ function resolveModule(spec: string, from: string): string {
   return found;
 }
 
-type Declaration = ts.InterfaceDeclaration | ts.TypeAliasDeclaration;
+type Declaration = TS.InterfaceDeclaration | TS.TypeAliasDeclaration;
 
 interface Resolved {
   decl: Declaration;
-  sf: ts.SourceFile;
+  sf: TS.SourceFile;
   /** The OpenAPI name, e.g. io.k8s.api.core.v1.Toleration. */
   name: string;
 }
@@ -88,7 +103,7 @@ export function openApiName(alias: string): string {
 }
 
 /** The interface or type alias `name` of a kubernetes-models declaration file (exported under any name). */
-function findDeclaration(sf: ts.SourceFile, name: string): Resolved {
+function findDeclaration(sf: TS.SourceFile, name: string): Resolved {
   let local = name;
   let alias: string | undefined;
   for (const st of sf.statements) {
@@ -115,7 +130,7 @@ function findDeclaration(sf: ts.SourceFile, name: string): Resolved {
 }
 
 /** What a type name used in `sf` refers to: a declaration in the same file or an imported one. */
-function resolveReference(sf: ts.SourceFile, name: string): Resolved {
+function resolveReference(sf: TS.SourceFile, name: string): Resolved {
   for (const st of sf.statements) {
     if ((ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st)) && st.name.text === name) {
       return findDeclaration(sf, name);
@@ -132,7 +147,7 @@ function resolveReference(sf: ts.SourceFile, name: string): Resolved {
   throw new Error(`kubernetes-models: ${sf.fileName} refers to "${name}", declared nowhere`);
 }
 
-function propertyName(name: ts.PropertyName): string {
+function propertyName(name: TS.PropertyName): string {
   if (ts.isIdentifier(name) || ts.isStringLiteral(name)) return name.text;
   throw new Error(`kubernetes-models: unsupported property name kind ${ts.SyntaxKind[name.kind]}`);
 }
@@ -152,7 +167,7 @@ class Deriver {
     return { $ref: `#/definitions/${name}` };
   }
 
-  members(members: ts.NodeArray<ts.TypeElement>, sf: ts.SourceFile, where: string): JsonSchema {
+  members(members: TS.NodeArray<TS.TypeElement>, sf: TS.SourceFile, where: string): JsonSchema {
     if (members.length === 0) return { type: 'object' }; // e.g. FieldsV1: free-form JSON
     const properties: Record<string, JsonSchema> = {};
     const required: string[] = [];
@@ -175,7 +190,7 @@ class Deriver {
     return out;
   }
 
-  type(node: ts.TypeNode, sf: ts.SourceFile): JsonSchema {
+  type(node: TS.TypeNode, sf: TS.SourceFile): JsonSchema {
     switch (node.kind) {
       case ts.SyntaxKind.StringKeyword:
         return { type: 'string' };
@@ -217,24 +232,42 @@ function union(parts: JsonSchema[]): JsonSchema {
   return { anyOf: parts };
 }
 
+/** A shape derived from the declaration `name` of `module`, with the declaration files it read. */
+function derive(module: string, name: string): DerivedShape & { files: string[] } {
+  loadTypeScript();
+  filesRead = new Set();
+  try {
+    const deriver = new Deriver();
+    const ref = deriver.ref(findDeclaration(sourceFile(resolveModule(module, HERE)), name));
+    return { schema: ref, definitions: deriver.definitions, files: [...filesRead] };
+  } finally {
+    filesRead = undefined;
+  }
+}
+
+/**
+ * The shape of the declaration `name` of `module`, from the cache of derived shapes (k8s-cache.ts) when
+ * the declaration files are those it was derived from, else derived; `fresh` always derives.
+ */
+function shapeOf<T>(module: string, name: string, fresh = false): Shape<T> {
+  const { schema, definitions } = fresh
+    ? derive(module, name)
+    : cachedShape(HERE, `${module}#${name}`, () => derive(module, name));
+  return { schema: { ...schema, [DEFINITIONS]: definitions } };
+}
+
 /**
  * The shape of one kubernetes-models interface, by module: `v1/Toleration` is `IToleration` of
  * `kubernetes-models/v1/Toleration`. The schema is a `$ref`, carrying the definitions it needs.
+ * `fresh`: derived from the declarations, whatever the cache holds (tests compare the two).
  */
-export function kubernetes<T>(module: string): Shape<T> {
-  const file = resolveModule(`kubernetes-models/${module}`, HERE);
-  const deriver = new Deriver();
-  const iface = `I${module.split('/').pop()}`;
-  const ref = deriver.ref(findDeclaration(sourceFile(file), iface));
-  return { schema: { ...ref, [DEFINITIONS]: deriver.definitions } };
+export function kubernetes<T>(module: string, fresh = false): Shape<T> {
+  return shapeOf(`kubernetes-models/${module}`, `I${module.split('/').pop()}`, fresh);
 }
 
 /** The shape of resource.Quantity (`100m`, `1.5Gi`, 2). */
-export function quantity(): Shape<number | string> {
-  const deriver = new Deriver();
-  const file = resolveModule('@kubernetes-models/apimachinery/api/resource/Quantity', HERE);
-  const ref = deriver.ref(findDeclaration(sourceFile(file), 'IQuantity'));
-  return { schema: { ...ref, [DEFINITIONS]: deriver.definitions } };
+export function quantity(fresh = false): Shape<number | string> {
+  return shapeOf('@kubernetes-models/apimachinery/api/resource/Quantity', 'IQuantity', fresh);
 }
 
 /** A list of `item`. */

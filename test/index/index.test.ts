@@ -6,7 +6,7 @@ import { CORE_SCHEMA, load } from 'js-yaml';
 import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { parseIndex, serializeIndex } from '../../src/helm/repo/index-file.ts';
-import { fastParseYaml } from '../../src/helm/repo/index-yaml.ts';
+import { fastParseYaml, isPlainStringRead } from '../../src/helm/repo/index-yaml.ts';
 import { PROJECT_ROOT } from '../../src/tools/helm.ts';
 import { cli, HELM_MAJORS, helm, withTempDir } from '../support/run.ts';
 import { serveDirectory } from '../support/static-server.ts';
@@ -268,5 +268,34 @@ describe('index', () => {
         });
       });
     }
+  });
+});
+
+describe('plain scalars the fast reader takes as strings without asking js-yaml', () => {
+  it('are read by js-yaml as the same string (every string of up to 4 number-ish characters)', () => {
+    const alphabet = ['0', '1', '9', 'e', 'E', 'x', 'o', 'b', 'r', 'n', '-', '+', '.', '_'];
+    const jsYamlSays = (s: string) => {
+      try {
+        return load(s, { schema: CORE_SCHEMA }) === s;
+      } catch {
+        return false;
+      }
+    };
+    let strings = [''];
+    let checked = 0;
+    for (let len = 1; len <= 4; len++) {
+      strings = strings.flatMap((s) => alphabet.map((c) => s + c));
+      for (const s of strings) {
+        // Never a string js-yaml reads otherwise; and a dashed one js-yaml reads as itself is taken.
+        const dashed = /^[^-].*-/.test(s) && !/[eE]-/.test(s) && !s.startsWith('...');
+        if (isPlainStringRead(s) && !jsYamlSays(s)) expect.fail(`${JSON.stringify(s)}: not a string`);
+        if (dashed && jsYamlSays(s) && !isPlainStringRead(s)) expect.fail(`${JSON.stringify(s)}: refused`);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(40_000);
+    for (const s of ['012-r001', '3scale-operator', '1.0-rc1', '2024-01-01', '0x1-f'])
+      expect(isPlainStringRead(s)).toBe(true);
+    for (const s of ['1e-5', '-1', '+.5e-3']) expect(isPlainStringRead(s)).toBe(false);
   });
 });

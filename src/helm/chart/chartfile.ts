@@ -6,8 +6,8 @@
  * a strict decoder, so an unknown or mistyped field here would become a broken repository later.
  */
 import { CORE_SCHEMA, load } from 'js-yaml';
-import semver from 'semver';
 import { InputError } from '../../errors.ts';
+import * as semver from '../../util/semver.ts';
 import { bounded } from '../../util/tree-bounds.ts';
 
 export interface Maintainer {

@@ -3,8 +3,8 @@
  * files) and `publish` (an index read from S3) share one implementation.
  */
 import { CORE_SCHEMA, load } from 'js-yaml';
-import semver from 'semver';
 import { InputError } from '../../errors.ts';
+import * as semver from '../../util/semver.ts';
 import { bounded } from '../../util/tree-bounds.ts';
 import { type ChartMetadata, isPlainObject, setOwn, validateMetadata } from '../chart/chartfile.ts';
 import { emitYaml, fastParseYaml } from './index-yaml.ts';
@@ -197,9 +197,11 @@ const PLAIN_TRIPLE =
  * sortVersions.
  */
 export function isNewestFirst(versions: string[]): boolean {
+  // Each version matched once: this pair's b is the next pair's a.
+  let b = versions.length > 0 ? PLAIN_TRIPLE.exec(versions[0]) : null;
   for (let i = 1; i < versions.length; i++) {
-    const a = PLAIN_TRIPLE.exec(versions[i - 1]);
-    const b = a && PLAIN_TRIPLE.exec(versions[i]);
+    const a = b;
+    b = PLAIN_TRIPLE.exec(versions[i]);
     if (a && b) {
       const d = Number(b[1]) - Number(a[1]) || Number(b[2]) - Number(a[2]) || Number(b[3]) - Number(a[3]);
       if (d > 0) return false;

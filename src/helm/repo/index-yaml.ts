@@ -61,6 +61,12 @@ export function isPlainString(s: string): boolean {
 const PLAIN_SYNTAX = /^(?![-?:,[\]{}#&*!|>'"%@`\s]|\.\.\.)(?!.*(?:: | #|[: ]$))/;
 /** Starts with a letter (ASCII or not): a string in YAML 1.2's core schema unless a RESERVED word. */
 const LETTER_START = /^[A-Za-z_\u00a0-\uffff]/;
+/**
+ * Letters, digits, `_ . + -`, with a `-` that neither leads nor follows an exponent's e/E (012-r001,
+ * 3scale-operator-1): no number of YAML's core schema (a sign only leads, or follows e/E), nor a null or
+ * a bool, so a string, as js-yaml reads it (test/index/index.test.ts holds the two to the same verdicts).
+ */
+const INNER_DASH = /^[0-9A-Za-z_.+-]*[0-9A-DF-Za-df-z_.+]-[0-9A-Za-z_.+-]*$/;
 
 /**
  * Whether a plain scalar (one line, or lines already folded) reads as that very string with js-yaml's
@@ -71,6 +77,7 @@ export function isPlainStringRead(s: string): boolean {
   if (isPlainString(s)) return true;
   if (s === '' || !PLAIN_SYNTAX.test(s)) return false;
   if (LETTER_START.test(s)) return !RESERVED.test(s);
+  if (INNER_DASH.test(s)) return true;
   let known = jsYamlVerdicts.get(s);
   if (known === undefined) {
     try {
