@@ -71,7 +71,7 @@ function sourceFile(file: string): TS.SourceFile {
 function resolveModule(spec: string, from: string): string {
   // kubernetes-models 4.x declarations import siblings without an extension ("./ResourceClaim"), which
   // only CommonJS resolution accepts
-  const resolve = (mode: ts.ResolutionMode) =>
+  const resolve = (mode: TS.ResolutionMode) =>
     ts.resolveModuleName(spec, from, RESOLUTION, ts.sys, undefined, undefined, mode).resolvedModule
       ?.resolvedFileName;
   const found = resolve(ts.ModuleKind.ESNext) ?? resolve(ts.ModuleKind.CommonJS);
