@@ -80,35 +80,19 @@ try {
     );
     console.log(`${n} charts packaged and uploaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const to = `s3://${rgw.bucket}/${prefix}`;
+    const row = (tool: string, m: { ms: number; peakMiB: number }, requests: number | undefined) =>
+      rows.push([tool, String(n), String(requests), m.ms.toFixed(0), m.peakMiB.toFixed(0)]);
     const s3 = { endpoint: rgw.endpoint, pathStyle: true, concurrency: CONCURRENCY };
     const re = await measured(() => reindexRepository({ to, ...s3 }));
     if (re.value.added.length !== n) throw new Error(`reindex added ${re.value.added.length}, expected ${n}`);
-    rows.push([
-      'vineyard repo reindex (RGW)',
-      String(n),
-      String(re.value.traffic.requests),
-      re.ms.toFixed(0),
-      re.peakMiB.toFixed(0),
-    ]);
+    row('vineyard repo reindex (RGW)', re, re.value.traffic.requests);
     const again = await measured(() => reindexRepository({ to, ...s3 }));
     if (again.value.index.action !== 'unchanged') throw new Error('a second reindex changed the index');
-    rows.push([
-      'vineyard repo reindex, no change (RGW)',
-      String(n),
-      String(again.value.traffic.requests),
-      again.ms.toFixed(0),
-      again.peakMiB.toFixed(0),
-    ]);
+    row('vineyard repo reindex, no change (RGW)', again, again.value.traffic.requests);
     const ver = await measured(() => verifyRepository({ to, ...s3 }));
     if (ver.value.findings.length > 0)
       throw new Error(`verify: ${JSON.stringify(ver.value.findings.slice(0, 3))}`);
-    rows.push([
-      'vineyard repo verify (RGW)',
-      String(n),
-      String(ver.value.traffic?.requests),
-      ver.ms.toFixed(0),
-      ver.peakMiB.toFixed(0),
-    ]);
+    row('vineyard repo verify (RGW)', ver, ver.value.traffic?.requests);
     const h0 = performance.now();
     const res = spawnSync(helmV3, ['repo', 'index', local], { maxBuffer: 1 << 26 });
     if (res.status !== 0) throw new Error(`helm repo index failed: ${res.stderr}`);
