@@ -278,11 +278,16 @@ export async function lintKubeSchema(doc: RenderedDoc, minors: number[]): Promis
       continue;
     }
     const { errors, unknown } = runValidator(validate, obj);
-    const add = (rule: 'kube-schema' | 'kube-unknown-field', at: string, message: string, of: number[]) => {
+    const add = (
+      rule: 'kube-schema' | 'kube-unknown-field',
+      at: string,
+      message: string,
+      of: number[],
+      severity?: 'WARNING',
+    ) => {
       const key = `${rule}|${at}|${message}`;
       const prev = merged.get(key);
       const versions = [...(prev?.kubeVersions ?? []), ...of.map((m) => `1.${m}`)];
-      const severity = message.endsWith(BEYOND_NEWEST) ? 'WARNING' : undefined;
       merged.set(key, { ...finding(rule, file, at, message, severity), kubeVersions: versions });
     };
     // minors newer than the schema cannot be judged on unknown fields: when the schema's own minors have
@@ -292,12 +297,8 @@ export async function lintKubeSchema(doc: RenderedDoc, minors: number[]): Promis
     for (const [at, msg] of errors) add('kube-schema', at || '(root)', `${kind} ${msg}`, setMinors);
     for (const at of unknown) {
       const message = `${kind}: unknown field "${at.split(/[.[]/).pop()}"`;
-      add(
-        'kube-unknown-field',
-        at,
-        onlyBeyond ? message + BEYOND_NEWEST : message,
-        onlyBeyond ? setMinors : known,
-      );
+      if (onlyBeyond) add('kube-unknown-field', at, message + BEYOND_NEWEST, setMinors, 'WARNING');
+      else add('kube-unknown-field', at, message, known);
     }
   }
   for (const f of merged.values()) {
