@@ -39,6 +39,8 @@ export const spliceStats = {
   streamed: false,
   reason: '',
   copiedBlocks: 0,
+  /** Copied blocks whose check the helper thread did (block-check-helper.ts). */
+  helperBlocks: 0,
   reparsedBlocks: 0,
   jsYamlBlocks: 0,
   decodedFields: 0,

@@ -17,6 +17,8 @@ import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { openFileAtomic } from '../../util/atomic-write.ts';
 import { ChunkReader, ChunkWriter } from '../../util/chunk-io.ts';
+import { BlockCheckHelper, helperTuning } from './block-check-helper.ts';
+import type { FileIdentity } from './block-check-worker.ts';
 import { goYamlLess, LONG_DIGITS } from './go-yaml-order.ts';
 import { type IndexEntry, type IndexFile, serializeIndex } from './index-file.ts';
 import {
@@ -54,7 +56,7 @@ export async function spliceMergeStream(
   maxBytes: number,
 ): Promise<StreamResult | undefined> {
   Object.assign(spliceStats, { path: 'none', streamed: true, reason: '' });
-  Object.assign(spliceStats, { copiedBlocks: 0, reparsedBlocks: 0, jsYamlBlocks: 0 });
+  Object.assign(spliceStats, { copiedBlocks: 0, reparsedBlocks: 0, jsYamlBlocks: 0, helperBlocks: 0 });
   const fields0 = { ...fieldStats };
   let fh: FileHandle;
   try {
@@ -70,7 +72,8 @@ export async function spliceMergeStream(
   try {
     const st = await fh.stat();
     if (!st.isFile() || st.size > maxBytes) return declined('not a regular file of the allowed size');
-    const result = await stream(fh, file, writer.write, entries, generated, maxBytes);
+    const identity = { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+    const result = await stream(fh, file, identity, writer.write, entries, generated, maxBytes);
     if (typeof result === 'string') return declined(result);
     await writer.commit();
     Object.assign(spliceStats, {
@@ -90,6 +93,7 @@ type Write = (pieces: readonly Buffer[]) => Promise<void>;
 async function stream(
   fh: FileHandle,
   file: string,
+  identity: FileIdentity,
   write: Write,
   entries: IndexEntry[],
   generated: Date,
@@ -97,20 +101,30 @@ async function stream(
 ): Promise<StreamResult | string> {
   const reader = new ChunkReader(fh, streamTuning.chunk, maxBytes);
   const writer = new ChunkWriter(write);
+  const helper: Helper = { identity };
   try {
-    const result = await merge(reader, writer, file, entries, generated, maxBytes);
+    const result = await merge(reader, writer, file, helper, entries, generated, maxBytes);
     await writer.flush();
     return result;
   } finally {
+    spliceStats.helperBlocks = helper.thread?.used ?? 0;
+    await helper.thread?.stop();
     await writer.settle();
     await reader.close();
   }
+}
+
+/** The helper thread, started once the entries' first byte is known. */
+interface Helper {
+  identity: FileIdentity;
+  thread?: BlockCheckHelper;
 }
 
 async function merge(
   r: ChunkReader,
   w: ChunkWriter,
   file: string,
+  helper: Helper,
   entries: IndexEntry[],
   generated: Date,
   maxBytes: number,
@@ -134,6 +148,8 @@ async function merge(
   const ours = new OurCharts(entries, file, generated);
   if (ours.pending.some((n) => LONG_DIGITS.test(n))) return 'a chart name with a run of more than 15 digits';
   let pos = from + ENTRIES_LINE.length; // the first line not yet split into blocks
+  helper.thread = BlockCheckHelper.start(file, helper.identity, r.total - r.len + pos, streamTuning.chunk);
+  if (helperTuning.wait) await helper.thread?.finished();
   let checked = pos; // bytes before this one are known to be UTF-8
   let prev: string | undefined;
   let to = -1; // where `entries:` ends
@@ -142,6 +158,7 @@ async function merge(
     if (!r.eof) await r.fill();
     if (r.total > maxBytes) return 'larger than allowed';
     const { buf, len, eof } = r;
+    const fileBase = r.total - len; // buf[i] is the file's byte fileBase + i
     const end = eof ? len : buf.lastIndexOf(10, len - 1) + 1;
     if (eof && buf[len - 1] !== 10) return 'no final newline';
     if (!isUtf8(buf.subarray(checked, end))) return 'invalid UTF-8';
@@ -179,7 +196,8 @@ async function merge(
         const base = ws - 1;
         const count = touched
           ? -1
-          : verbatimEntryCount(text, block.body - base, block.name, block.end - base);
+          : (helper.thread?.count(fileBase + block.start, fileBase + block.end) ??
+            verbatimEntryCount(text, block.body - base, block.name, block.end - base));
         if (count >= 0) {
           spliceStats.copiedBlocks++;
           ours.counts.total += count;
