@@ -10,7 +10,7 @@ import path from 'node:path';
 import { lintCharts } from '../src/stages/lint/lint.ts';
 import { ensureTool, PROJECT_ROOT } from '../src/tools/helm.ts';
 
-const CLI = path.join(PROJECT_ROOT, 'bin', 'vineyard-charts.mjs');
+const CLI = path.join(PROJECT_ROOT, 'bin', 'vineyard-charts.cjs');
 const vineyard = path.join(PROJECT_ROOT, 'charts-out', 'vineyard');
 const chart = existsSync(path.join(vineyard, 'Chart.yaml'))
   ? vineyard

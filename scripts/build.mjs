@@ -6,7 +6,7 @@
  * and `npm run bench`, and by hand as `npm run build`. Transpile only, one output file per source file
  * (esbuild, ~0.3 s); type checking is `tsc --noEmit`'s job (`npm run check`). The new tree is written
  * beside dist/ and swapped in with renames, so a bin starting meanwhile sees the old tree, none, or the
- * new one, never a half-written one (and without dist/ the bin runs the sources; bin/vineyard-charts.mjs).
+ * new one, never a half-written one (and without dist/ the bin runs the sources; bin/vineyard-charts.cjs).
  * `dist/.build-stamp` is written last: the bin compares src/'s mtimes with it to notice a stale build.
  *
  * Plain JavaScript, so that it runs before anything is built. `--if-stale` builds only when the stamp is

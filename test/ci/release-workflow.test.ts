@@ -72,7 +72,7 @@ describe('.github/workflows/release.yml', () => {
     const index = (pred: (s: (typeof job.steps)[number]) => boolean) => job.steps.findIndex(pred);
     const tests = index((s) => s.run?.trim() === 'bash .ci/run');
     const creds = index((s) => Boolean(s.uses?.startsWith('aws-actions/configure-aws-credentials@')));
-    const release = index((s) => /vineyard-charts\.mjs release --to "s3:\/\//.test(s.run ?? ''));
+    const release = index((s) => /vineyard-charts\.cjs release --to "s3:\/\//.test(s.run ?? ''));
     expect(tests).toBeGreaterThanOrEqual(0);
     expect(creds).toBeGreaterThan(tests);
     expect(release).toBeGreaterThan(creds);

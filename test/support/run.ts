@@ -47,7 +47,7 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
   });
 }
 
-export const CLI = path.join(PROJECT_ROOT, 'bin', 'vineyard-charts.mjs');
+export const CLI = path.join(PROJECT_ROOT, 'bin', 'vineyard-charts.cjs');
 
 /** Our CLI, exactly as a user runs it. */
 export function cli(args: string[], opts: RunOptions = {}): Promise<RunResult> {

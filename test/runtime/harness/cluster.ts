@@ -28,7 +28,7 @@ export interface RenderOptions {
 
 /** The chart's documents, from the CLI only (`manifests`), parsed with js-yaml. */
 export async function renderManifests(options: RenderOptions = {}): Promise<Obj[]> {
-  const args = ['bin/vineyard-charts.mjs', 'manifests'];
+  const args = ['bin/vineyard-charts.cjs', 'manifests'];
   for (const f of options.values ?? []) args.push('-f', f);
   for (const s of options.set ?? []) args.push('--set', s);
   args.push('--release', options.release ?? 'vineyard', '--namespace', options.namespace ?? 'vineyard');
