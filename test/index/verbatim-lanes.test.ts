@@ -56,6 +56,8 @@ const FIELDS = [
   '    description: |\n',
   '    description: |9\n      too little indentation\n',
   '    annotations:\n      a: x\n      a: y\n',
+  '    annotations:\n      b: x\n      a: y\n      b: z\n', // a duplicate after the keys stopped being sorted
+  '    annotations:\n      b: x\n      a: y\n      c: z\n',
   '    annotations:\n      "é": x\n      "\\u00e9": y\n',
   '    annotations:\n      yes: x\n',
   '    annotations:\n      quoted key: value with \'single\' and "double" quotes\n',
@@ -76,6 +78,7 @@ const FIELDS = [
   '    dependencies:\n    - name: a\n      import-values:\n      - - nested\n',
   '    dependencies:\n    - name: a\n    - name: b\n      condition: |\n        x\n',
   '    maintainers:\n    - name: a\n      name: b\n',
+  '    maintainers:\n    - name: a\n      email: e\n      name: b\n',
 ];
 
 describe('index fast path: in-place checks against decoding', () => {

@@ -8,7 +8,8 @@
  * busy machine the helper only costs its start (a few ms of the main thread). Verdicts are polled
  * synchronously (receiveMessageOnPort), so they count even while the main thread is busy.
  */
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type * as WorkerThreads from 'node:worker_threads';
 import type { FileIdentity, HelperData } from './block-check-worker.ts';
 
 /**
@@ -19,6 +20,13 @@ import type { FileIdentity, HelperData } from './block-check-worker.ts';
  * it, and set `wait` to have the helper finish before the main thread starts (deterministic verdicts).
  */
 export const helperTuning = { minBytes: 64 << 20, enabled: true, wait: false };
+
+/** node:worker_threads, loaded when a helper starts (~2 ms every `index` run would pay otherwise). */
+let threads: typeof WorkerThreads | undefined;
+const workerThreads = () => {
+  threads ??= createRequire(import.meta.url)('node:worker_threads') as typeof WorkerThreads;
+  return threads;
+};
 
 /** The compiled worker: the helper runs only from dist/ (sources run through tsx or vitest do without). */
 const WORKER = new URL('./block-check-worker.js', import.meta.url);
@@ -34,8 +42,8 @@ export class BlockCheckHelper {
   used = 0;
 
   private constructor(
-    private readonly worker: Worker,
-    private readonly port: MessagePort,
+    private readonly worker: WorkerThreads.Worker,
+    private readonly port: WorkerThreads.MessagePort,
     private readonly progress: Int32Array,
   ) {
     this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
@@ -51,9 +59,10 @@ export class BlockCheckHelper {
     if (!helperTuning.enabled || identity.size < helperTuning.minBytes || !WORKER.pathname.endsWith('.js'))
       return undefined;
     const progress = new Int32Array(new SharedArrayBuffer(4));
+    const { MessageChannel, Worker } = workerThreads();
     const { port1, port2 } = new MessageChannel();
     const data: HelperData = { file, identity, from, chunk, progress, port: port2 };
-    let worker: Worker;
+    let worker: WorkerThreads.Worker;
     try {
       worker = new Worker(WORKER, { workerData: data, transferList: [port2], stdout: true, stderr: true });
     } catch {
@@ -75,6 +84,7 @@ export class BlockCheckHelper {
   }
 
   private poll(): void {
+    const { receiveMessageOnPort } = workerThreads();
     for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
       const list = m.message as Float64Array;
       for (let i = 0; i < list.length; i += 3) {

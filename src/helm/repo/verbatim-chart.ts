@@ -76,16 +76,21 @@ for (const [i, [name, kind]] of (
 ).entries()) {
   FIELDS.set(name, [kind, 1 << i]);
 }
-/** FIELDS by key length and first character, so that a key is looked up in place (no substring). */
-const FIELDS_AT = new Map<number, [string, [number, number]][]>();
+/**
+ * FIELDS by key length and first character, so that a key is looked up in place (no substring). An
+ * indexed loop over plain objects: tuple destructuring in for-of was ~10% of the check's own time.
+ */
+const FIELDS_AT = new Map<number, { name: string; spec: [number, number] }[]>();
 for (const [name, spec] of FIELDS) {
   const k = name.length * 256 + name.charCodeAt(0);
-  FIELDS_AT.set(k, [...(FIELDS_AT.get(k) ?? []), [name, spec]]);
+  FIELDS_AT.set(k, [...(FIELDS_AT.get(k) ?? []), { name, spec }]);
 }
 
 function fieldAt(text: string, from: number, colon: number): [number, number] | undefined {
   const candidates = FIELDS_AT.get((colon - from) * 256 + text.charCodeAt(from));
-  if (candidates) for (const [name, spec] of candidates) if (text.startsWith(name, from)) return spec;
+  if (candidates === undefined) return undefined;
+  for (let i = 0; i < candidates.length; i++)
+    if (text.startsWith(candidates[i].name, from)) return candidates[i].spec;
   return undefined;
 }
 

@@ -192,7 +192,7 @@ export function inExtent(text: string, pos: number, at: number, n = indentAt(tex
 export function nestedLinesEnd(text: string, kind: NestedKind, from: number, to: number, at = 4): number {
   if (kind === 'stringMap') return mapOfStringsEnd(text, from, to, at);
   let seqIndent = -1; // column of "- " in the list (helm: at, js-yaml style: at + 2)
-  let itemKeys: Set<string> | undefined;
+  let itemKeys: KeySet | undefined;
   let pos = from;
   for (
     let indent = indentAt(text, pos);
@@ -212,12 +212,11 @@ export function nestedLinesEnd(text: string, kind: NestedKind, from: number, to:
     if (dash && (seqIndent < 0 ? indent === at || indent === at + 2 : indent === seqIndent)) {
       if (itemKeys && kind === 'dependencies' && !itemKeys.has('name')) return -1;
       seqIndent = indent;
-      itemKeys = new Set();
+      itemKeys = new KeySet();
       key += 2;
     } else if (dash || indent !== seqIndent + 2 || !itemKeys) return -1;
     const kv = keyAt(text, key, nl);
-    if (!kv || itemKeys.has(kv[0])) return -1;
-    itemKeys.add(kv[0]);
+    if (!kv || !itemKeys.add(kv[0])) return -1;
     const end = valueEnd(text, pos, to, seqIndent + 2);
     if (kind === 'maintainers') {
       if (!MAINTAINER_FIELDS.has(kv[0]) || end !== nl + 1 || !stringValueAt(text, kv[1], nl)) return -1;
@@ -283,16 +282,46 @@ function importValuesOk(text: string, from: number, to: number, at: number): boo
   return seqIndent >= 0;
 }
 
+/**
+ * Keys seen so far in one mapping, for duplicates. Writers sort keys (go-yaml, js-yaml's sortKeys), so a
+ * key greater than the last of an increasing run is new without a search or a hash; otherwise the keys
+ * are searched (and a mapping of more than MAX_UNSORTED keys is left to the decoder).
+ */
+class KeySet {
+  private readonly keys: string[] = [];
+  private sorted = true;
+
+  /** Adds the key; false if it was there already (or too many unsorted keys to search). */
+  add(key: string): boolean {
+    const { keys } = this;
+    const n = keys.length;
+    if (!this.sorted || (n > 0 && !(key > keys[n - 1]))) {
+      if (n > MAX_UNSORTED || keys.includes(key)) return false;
+      this.sorted = false;
+    }
+    keys.push(key);
+    return true;
+  }
+
+  has(key: string): boolean {
+    return this.keys.includes(key);
+  }
+
+  get size(): number {
+    return this.keys.length;
+  }
+}
+const MAX_UNSORTED = 256;
+
 /** A map of strings (annotations) of a key at indentation `at`, like nestedLinesEnd. */
 function mapOfStringsEnd(text: string, from: number, to: number, at: number): number {
   const indent = at + 2;
-  const keys = new Set<string>();
+  const keys = new KeySet();
   let pos = from;
   for (let n = indentAt(text, pos); pos < to && inExtent(text, pos, at, n); n = indentAt(text, pos)) {
     if (n !== indent) return -1;
     const kv = mapKeyAt(text, pos + indent);
-    if (!kv || kv[0] === '__proto__' || keys.has(kv[0])) return -1;
-    keys.add(kv[0]);
+    if (!kv || kv[0] === '__proto__' || !keys.add(kv[0])) return -1;
     const end = valueEnd(text, pos, to, indent);
     if (!stringFieldOk(text, kv[1], end, indent)) return -1;
     pos = end;
