@@ -14,7 +14,7 @@ import { Cluster, type Pod, renderManifests } from './harness/cluster.ts';
 import type { Obj } from './harness/kubelet.ts';
 import { ensureRuntime } from './harness/runtime.ts';
 import { sleep } from './harness/sh.ts';
-import { CONVERGE_MS, liveInstancesOrRemedy, registeredInstances, runClient, tail } from './workload.ts';
+import { liveInstancesOrRemedy, readyOrStagger, registeredInstances, runClient, tail } from './workload.ts';
 
 const NODES = ['node-1', 'node-2'];
 const EXTERNAL = 'http://ext-etcd.infra:2379';
@@ -184,7 +184,7 @@ describe('2.3 etcd slow or down when vineyardd starts', () => {
     const start = Date.now();
     for (const p of bundledEtcd()) p.resume();
     await cluster.waitReady(bundledEtcd(), 30_000);
-    await cluster.waitReady(vineyardd('vineyard'), CONVERGE_MS);
+    await readyOrStagger(cluster, () => vineyardd('vineyard'));
     timings.bundledJoin = Date.now() - start;
     expect(await watchNotServing(() => vineyardd('ext'), 1000), whatVineyarddDid(vineyardd('ext'))).toEqual(
       [],
@@ -193,14 +193,14 @@ describe('2.3 etcd slow or down when vineyardd starts', () => {
     for (const p of externalEtcd()) p.resume();
     await expectJoined('vineyard', `http://${bundledEtcd()[0].ip}:2379`);
     timings.bundled = Date.now() - start;
-  }, 480_000);
+  }, 720_000);
 
   it('the external etcd comes up: the etcd.enabled=false release joins it', async () => {
     diagnoseOnFailure();
     const start = Date.now();
     for (const p of externalEtcd()) p.resume(); // no-op when the previous test did
     await cluster.waitReady(externalEtcd(), 30_000);
-    await cluster.waitReady(vineyardd('ext'), CONVERGE_MS);
+    await readyOrStagger(cluster, () => vineyardd('ext'));
     timings.externalJoin = Date.now() - start;
     await expectJoined('ext', `http://${externalEtcd()[0].ip}:2379`);
     // and nothing of the ext release leaked into the bundled etcd
@@ -212,5 +212,5 @@ describe('2.3 etcd slow or down when vineyardd starts', () => {
     ).toEqual([]);
     expect(bundled.length).toBeGreaterThanOrEqual(NODES.length);
     timings.external = Date.now() - start;
-  }, 480_000);
+  }, 720_000);
 });

@@ -18,9 +18,9 @@ import { ensureRuntime } from './harness/runtime.ts';
 import { waitFor } from './harness/sh.ts';
 import {
   CLIENT_CONFIGMAP,
-  CONVERGE_MS,
   clientConfigMap,
   lastJson,
+  readyOrStagger,
   runClient,
   socketVolume,
   tail,
@@ -155,7 +155,7 @@ describe('2.5 socket modes against the real vineyardd', () => {
         `${pod.ip}:9600`,
       );
     }
-    await cluster.waitReady([...vineyardd('pvc')], CONVERGE_MS);
+    await readyOrStagger(cluster, () => vineyardd('pvc'));
     expect(fs.readdirSync(claimDir).sort(), 'the claim holds one directory per node').toEqual(NODES);
     for (const node of NODES) {
       expect(isSocket(path.join(claimDir, node, 'vineyard.sock')), `${node}'s socket in the claim`).toBe(
@@ -168,7 +168,7 @@ describe('2.5 socket modes against the real vineyardd', () => {
     });
     expect(json.rpc_endpoint).toBe(`${podOn('pvc', 'node-2').ip}:9600`);
     timings.pvc = Date.now() - start;
-  }, 300_000);
+  }, 420_000);
 
   it('emptyDir: a worker container in the vineyardd pod does put/get over the pod’s socket', async () => {
     diagnoseOnFailure();
@@ -182,7 +182,7 @@ describe('2.5 socket modes against the real vineyardd', () => {
       expect(dir.startsWith(pod.dir), 'the socket lives in the pod’s emptyDir').toBe(true);
       expect(isSocket(path.join(dir, 'vineyard.sock'))).toBe(true);
     }
-    await cluster.waitReady([...vineyardd('emb')], CONVERGE_MS);
+    await readyOrStagger(cluster, () => vineyardd('emb'));
     timings.emptyDir = Date.now() - start;
-  }, 300_000);
+  }, 420_000);
 });
