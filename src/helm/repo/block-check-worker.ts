@@ -60,13 +60,13 @@ function run({ file, identity, from, chunk, progress, port }: HelperData): void 
       st.size === identity.size &&
       st.mtimeMs === identity.mtimeMs;
     if (!same) return;
+    // Where the main thread is: blocks before it are not worth checking any more.
+    const passed = (offset: number) => Atomics.load(progress, 0) * 1024 > offset;
     let buf = Buffer.allocUnsafe(chunk);
     let size = chunk;
     let hi = identity.size; // the lowest block start found so far (blocks below end there)
-    let nextStart = -1;
-    while (hi > from) {
+    while (hi > from && !passed(hi)) {
       const lo = Math.max(from, hi - size);
-      if (Atomics.load(progress, 0) * 1024 > hi) return;
       if (buf.length < hi - lo) buf = Buffer.allocUnsafe(hi - lo);
       readAt(fd, buf, hi - lo, lo);
       const text = buf.toString('latin1', 0, hi - lo);
@@ -78,27 +78,30 @@ function run({ file, identity, from, chunk, progress, port }: HelperData): void 
         size *= 2; // a block longer than a chunk
         continue;
       }
+      // The file's last block (read first) ends where the lines after the entries begin: not known here.
+      const lastEnd = hi === identity.size ? -1 : hi - lo;
       const verdicts: number[] = [];
-      let posted = 0;
+      let met = false;
       for (let i = starts.length - 1; i >= 0; i--) {
         const start = starts[i];
-        const end = i + 1 < starts.length ? starts[i + 1] : nextStart - lo;
+        const end = i + 1 < starts.length ? starts[i + 1] : lastEnd;
         if (end < 0) continue;
-        if (Atomics.load(progress, 0) * 1024 > lo + start) break;
+        if (passed(lo + start)) {
+          met = true;
+          break;
+        }
         const nl = text.indexOf('\n', start);
         const name = chartKey(text.slice(start + 2, nl));
         const count = name === undefined ? -1 : verbatimEntryCount(text, nl + 1, name, end);
         verdicts.push(lo + start, lo + end, count);
         if (verdicts.length === 3 * POST_EVERY) {
           port.postMessage(Float64Array.from(verdicts));
-          posted += verdicts.length;
           verdicts.length = 0;
         }
       }
       port.postMessage(Float64Array.from(verdicts));
-      posted += verdicts.length;
-      if (posted < 3 * starts.length - (nextStart < 0 ? 3 : 0)) return; // met the main thread
-      nextStart = hi = lo + starts[0];
+      if (met) return;
+      hi = lo + starts[0];
       size = chunk;
     }
   } finally {
