@@ -25,7 +25,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { Cluster, renderManifests } from './harness/cluster.ts';
 import type { Obj } from './harness/kubelet.ts';
 import { ensureRuntime } from './harness/runtime.ts';
-import { CONVERGE_MS, runClient } from './workload.ts';
+import { CONVERGE_MS, readyOrRecreate, runClient } from './workload.ts';
 
 const SIZE = '256Mi';
 const LIMIT = 256 * 2 ** 20;
@@ -56,7 +56,7 @@ beforeAll(async () => {
     })),
   ];
   cluster = await Cluster.start(docs, runtime, { nodes: 1, namespace: 'vineyard' });
-  await cluster.waitReadyOrRecreate(() => [...etcd(), ...vineyardd('plain'), ...vineyardd('spill')], 90_000);
+  await readyOrRecreate(cluster, () => [...etcd(), ...vineyardd('plain'), ...vineyardd('spill')], 90_000);
   timings.ready = Date.now() - t0;
 }, 300_000);
 
@@ -148,7 +148,7 @@ describe('2.6 sharedMemorySize against the real vineyardd', () => {
       if (!/Error in send_fd/.test(pod.logs())) throw err;
       console.warn(`spill: vineyardd sent a closed fd (send_fd EBADF); ${pod.name} recreated, once`);
       await cluster.recreatePod(pod.name);
-      await cluster.waitReadyOrRecreate(() => vineyardd('spill'), CONVERGE_MS);
+      await readyOrRecreate(cluster, () => vineyardd('spill'), CONVERGE_MS);
       ({ json } = await putMany());
     }
     const spillDir = vineyardd('spill')[0].volumes.get('spill')?.dir;

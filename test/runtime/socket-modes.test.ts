@@ -20,6 +20,7 @@ import {
   CLIENT_CONFIGMAP,
   clientConfigMap,
   lastJson,
+  readyOrRecreate,
   readyOrStagger,
   runClient,
   socketVolume,
@@ -92,7 +93,7 @@ beforeAll(async () => {
   ];
   cluster = await Cluster.start(docs, runtime, { nodes: NODES.length, namespace: 'vineyard' });
   // the hostPath releases; the others are awaited by their tests, which name what is wrong
-  await cluster.waitReadyOrRecreate(() => [...etcds(), ...vineyardd('alpha'), ...vineyardd('beta')], 90_000);
+  await readyOrRecreate(cluster, () => [...etcds(), ...vineyardd('alpha'), ...vineyardd('beta')], 90_000);
   timings.ready = Date.now() - t0;
 }, 300_000);
 

@@ -169,6 +169,22 @@ export async function registeredInstances(
  */
 export const CONVERGE_MS = 180_000;
 
+/**
+ * The pods Ready, as waitReady; if some are still not Ready, those are recreated one at a time and waited
+ * for once more: the chart README's remedy for vineyardd 0.24.2's concurrent-registration defect (an
+ * orphaned meta_sync_lock leaves an instance unregistered, with no socket, for good; see
+ * etcd-cluster.test.ts). readyOrStagger below meets the same defect's crash ping-pong.
+ */
+export async function readyOrRecreate(cluster: Cluster, pods: () => Pod[], timeoutMs: number): Promise<void> {
+  try {
+    await cluster.waitReady(pods(), timeoutMs);
+    return;
+  } catch {
+    for (const p of pods().filter((pod) => !pod.ready)) await cluster.recreatePod(p.name);
+  }
+  await cluster.waitReady(pods(), timeoutMs);
+}
+
 /** How long the pods may take to be Ready before readyOrStagger brings them back one at a time. */
 const STAGGER_AFTER_MS = 75_000;
 

@@ -543,21 +543,6 @@ export class Cluster {
     return doc;
   }
 
-  /**
-   * waitReady, and if some pods are still not Ready, recreate those one at a time and wait once more: the
-   * chart README's remedy for vineyardd 0.24.2's concurrent-registration defect (an orphaned meta_sync_lock
-   * leaves an instance unregistered, with no socket, for good; see etcd-cluster.test.ts).
-   */
-  async waitReadyOrRecreate(pods: () => Pod[], timeoutMs: number): Promise<void> {
-    try {
-      await this.waitReady(pods(), timeoutMs);
-      return;
-    } catch {
-      for (const p of pods().filter((pod) => !pod.ready)) await this.recreatePod(p.name);
-    }
-    await this.waitReady(pods(), timeoutMs);
-  }
-
   async waitReady(pods: Pod[], timeoutMs: number): Promise<void> {
     await waitFor(
       () => pods.every((p) => p.ready),
