@@ -160,9 +160,17 @@ export async function pushChartToOci(
     );
     return { tombstone: 'kept' };
   };
+  // Every outcome in which the chart is (or would be) there again ends the tombstone.
+  const outcome = async (
+    r: Pick<OciPushResult, 'digest' | 'status' | 'replaced'>,
+  ): Promise<OciPushResult> => ({
+    ...base,
+    ...r,
+    ...(await removeTombstone()),
+  });
   if (existing && sameChart(existing, artifact)) {
     progress(`${fullRef}: already present with the same chart (${artifact.chart.digest}), nothing to push`);
-    return { ...base, digest: existing.digest, status: 'unchanged', ...(await removeTombstone()) };
+    return outcome({ digest: existing.digest, status: 'unchanged' });
   }
   if (existing && !opts.force) {
     const found = layerDigests(existing.bytes).chart ?? 'no helm chart layer';
@@ -177,13 +185,7 @@ export async function pushChartToOci(
     progress(
       `${fullRef}: would push ${artifact.manifestDigest}${existing ? ' (replacing the existing tag)' : ''}`,
     );
-    return {
-      ...base,
-      digest: artifact.manifestDigest,
-      status: 'planned',
-      replaced: existing !== undefined,
-      ...(await removeTombstone()),
-    };
+    return outcome({ digest: artifact.manifestDigest, status: 'planned', replaced: existing !== undefined });
   }
 
   for (const blob of [artifact.config, artifact.chart, ...(artifact.prov ? [artifact.prov] : [])]) {
@@ -200,11 +202,5 @@ export async function pushChartToOci(
     );
   }
   progress(`${fullRef}: pushed ${artifact.manifestDigest}`);
-  return {
-    ...base,
-    digest: artifact.manifestDigest,
-    status: 'pushed',
-    replaced: existing !== undefined,
-    ...(await removeTombstone()),
-  };
+  return outcome({ digest: artifact.manifestDigest, status: 'pushed', replaced: existing !== undefined });
 }
