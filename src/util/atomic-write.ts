@@ -1,6 +1,6 @@
 /** Writes a file so readers see either the old content or the new one, never half of it. */
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm, writeFile } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 /** `data` may be a list of pieces (e.g. views into a large input), written in order without joining. */
@@ -8,31 +8,14 @@ export async function writeFileAtomic(
   file: string,
   data: string | Buffer | readonly Buffer[],
 ): Promise<void> {
-  const tmp = path.join(
-    path.dirname(file),
-    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
-  );
+  const writer = await openFileAtomic(file);
   try {
-    if (typeof data === 'string' || Buffer.isBuffer(data)) await writeFile(tmp, data, { mode: 0o644 });
-    else {
-      const handle = await open(tmp, 'w', 0o644);
-      try {
-        // Batches stay under IOV_MAX (1024 on Linux); a short write is an error, never a truncated file.
-        for (let i = 0; i < data.length; i += 512) {
-          const batch = data.slice(i, i + 512);
-          const { bytesWritten } = await handle.writev(batch);
-          const expected = batch.reduce((n, b) => n + b.length, 0);
-          if (bytesWritten !== expected)
-            throw new Error(`${tmp}: short write (${bytesWritten} of ${expected} bytes)`);
-        }
-      } finally {
-        await handle.close();
-      }
-    }
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
+    await writer.write(
+      typeof data === 'string' ? [Buffer.from(data)] : Buffer.isBuffer(data) ? [data] : data,
+    );
+    await writer.commit();
+  } finally {
+    await writer.abort();
   }
 }
 
@@ -61,6 +44,7 @@ export async function openFileAtomic(file: string): Promise<AtomicWriter> {
   };
   return {
     async write(pieces) {
+      // Batches stay under IOV_MAX (1024 on Linux); a short write is an error, never a truncated file.
       for (let i = 0; i < pieces.length; i += 512) {
         const batch = pieces.slice(i, i + 512);
         const { bytesWritten } = await handle.writev(batch);
