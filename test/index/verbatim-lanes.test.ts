@@ -9,25 +9,39 @@ import { CORE_SCHEMA, load } from 'js-yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { goYamlLess } from '../../src/helm/repo/go-yaml-order.ts';
 import { stringScalar } from '../../src/helm/repo/index-yaml.ts';
-import { verbatimEntryCount, verbatimLanes } from '../../src/helm/repo/verbatim-chart.ts';
+import { fieldStats, verbatimEntryCount, verbatimLanes } from '../../src/helm/repo/verbatim-chart.ts';
 import { oneLineStringAt } from '../../src/helm/repo/verbatim-lines.ts';
 import { helmWrittenIndex } from '../support/helm-corpus.ts';
 import { HELM_MAJORS, withTempDir } from '../support/run.ts';
 
-/** [in place, decoded] verdicts on one chart block (its text starts with the `  name:` line). */
-function verdicts(block: string, chart: string): [number, number] {
+/**
+ * [whole entry, in place, decoded] verdicts on one chart block (its text starts with the `  name:` line):
+ * each lane on, with the ones after it as its fallback.
+ */
+function verdicts(block: string, chart: string): [number, number, number] {
   const body = block.indexOf('\n') + 1;
   const latin1 = Buffer.from(block, 'utf8').toString('latin1');
-  verbatimLanes.inPlace = true;
-  const inPlace = verbatimEntryCount(latin1, body, chart);
-  verbatimLanes.inPlace = false;
-  const decoded = verbatimEntryCount(latin1, body, chart);
-  verbatimLanes.inPlace = true;
-  return [inPlace, decoded];
+  const run = (wholeEntry: boolean, inPlace: boolean) => {
+    Object.assign(verbatimLanes, { wholeEntry, inPlace });
+    return verbatimEntryCount(latin1, body, chart);
+  };
+  try {
+    return [run(true, true), run(false, true), run(false, false)];
+  } finally {
+    Object.assign(verbatimLanes, { wholeEntry: true, inPlace: true });
+  }
+}
+
+/** Each lane vouches only for what the next would: where it accepts, the next says the same. */
+function expectLanesAgree(block: string, chart: string, what: string): [number, number, number] {
+  const v = verdicts(block, chart);
+  if (v[0] >= 0) expect(v[1], `whole entry vs in place: ${what}`).toBe(v[0]);
+  if (v[1] >= 0) expect(v[2], `in place vs decoded: ${what}`).toBe(v[1]);
+  return v;
 }
 
 afterEach(() => {
-  verbatimLanes.inPlace = true;
+  Object.assign(verbatimLanes, { wholeEntry: true, inPlace: true });
 });
 
 const ENTRY =
@@ -58,6 +72,8 @@ const FIELDS = [
   '    annotations:\n      a: x\n      a: y\n',
   '    annotations:\n      b: x\n      a: y\n      b: z\n', // a duplicate after the keys stopped being sorted
   '    annotations:\n      b: x\n      a: y\n      c: z\n',
+  '    annotations:\n      b: one\n      a: two\n      b: three\n',
+  '    annotations:\n      a: one\n      a: two\n',
   '    annotations:\n      "é": x\n      "\\u00e9": y\n',
   '    annotations:\n      yes: x\n',
   '    annotations:\n      quoted key: value with \'single\' and "double" quotes\n',
@@ -81,14 +97,99 @@ const FIELDS = [
   '    maintainers:\n    - name: a\n      email: e\n      name: b\n',
 ];
 
+/** Small edits of a valid block, at the places where each lane's knowledge ends. */
+const EDITS: [RegExp, string][] = [
+  [/^( {4})([a-z])/m, '$1 $2'], // a field one column deeper
+  [/^ {4}- /m, '      - '], // a list item in js-yaml's column
+  [/^( {2}- )/m, '$1    '], // the entry's first key further right, where the next keys could be
+  [/: "/, ': '], // a quote dropped
+  [/"\n/, '\n'],
+  [/: ([a-z])/, ': "$1'], // an unclosed quote
+  [/\n( {4}[a-z]+:.*\n)/, '\n$1$1'], // a field twice
+  [/\n( {6}[a-z][^:\n]*: .*\n)/, '\n$1$1'], // an annotation or dependency field twice
+  [/version: (\S+)/, 'version: 1.0'], // a float
+  [/version: (\S+)/, 'version: "$1-"'],
+  [/name: (\S+)/, 'name: true'],
+  [/name: (\S+)/, 'name: other'],
+  [/created: "/, 'created: '],
+  [/: (\S)/, ': # $1'],
+  [/: (\S)/, ': - $1'],
+  [/: (\S)/, ': [$1'],
+  [/: (\S)/, ': &a $1'],
+  [/ (\S+)\n/, ' yes\n'],
+  [/ (\S+)\n/, ' 012\n'],
+  [/ (\S+)\n/, ' null\n'],
+  [/ (\S+)\n/, ' ~\n'],
+  [/ (\S+)\n/, ' 1.x\n'],
+  [/ (\S+)\n/, ' 1e5\n'],
+  [/\|/, '>'],
+  [/\|[-+]?\n/, '|1\n'],
+  [/\n {8}/, '\n       '],
+  [/\n {8}/, '\n\n        '],
+  [/\n {6}- /, '\n      -  '],
+  [/apiVersion: v2/, 'apiVersion: v3'],
+  [/\n {4}urls:\n( {4}- .*\n)+/, '\n'],
+  [/\n {4}- /, '\n    -\n      '],
+  [/type: \w+/, 'type: other'],
+  [/enabled: \w+/, 'enabled: "true"'],
+];
+
+/** `count` mutants of `block`: one or two EDITS each, applied at a seeded pseudo-random occurrence. */
+function mutants(block: string, count: number, seed: number): string[] {
+  let state = seed * 7919 + 1;
+  const next = (n: number) => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state % n;
+  };
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    let text = block;
+    for (let k = 0; k <= next(2); k++) {
+      const [re, to] = EDITS[next(EDITS.length)];
+      const all = [...text.matchAll(new RegExp(re.source, `${re.flags.replace('g', '')}g`))];
+      if (all.length === 0) continue;
+      const m = all[next(all.length)];
+      const edited = m[0].replace(new RegExp(re.source, re.flags.replace('g', '')), to);
+      text = text.slice(0, m.index) + edited + text.slice(m.index + m[0].length);
+    }
+    if (text !== block) out.push(text);
+  }
+  return out;
+}
+
+/** The entry of `block` with `field` (`    key: …`) inserted where go-yaml puts its key. */
+function inHelmOrder(block: string, field: string): string {
+  const key = field.slice(4, field.indexOf(':'));
+  const lines = block.split(/(?<=\n)/);
+  const at = lines.findIndex(
+    (l, i) => i > 0 && /^(?: {2}- | {4})[A-Za-z]/.test(l) && l.slice(4, l.indexOf(':')) > key,
+  );
+  if (at < 0) return block + field;
+  if (at > 1) return [...lines.slice(0, at), field, ...lines.slice(at)].join('');
+  return `${lines[0]}  - ${field.slice(4)}    ${lines[1].slice(4)}${lines.slice(2).join('')}`;
+}
+
 describe('index fast path: in-place checks against decoding', () => {
   it('accept no field the decoder refuses, on hand-made edge cases', () => {
+    let whole = 0;
     for (const field of FIELDS) {
       const at = ENTRY.indexOf('    name: c\n');
-      const block = ENTRY.slice(0, at) + field + ENTRY.slice(at);
-      const [inPlace, decoded] = verdicts(block, 'c');
-      if (inPlace >= 0) expect(decoded, field).toBe(inPlace);
+      expectLanesAgree(ENTRY.slice(0, at) + field + ENTRY.slice(at), 'c', field);
+      if (expectLanesAgree(inHelmOrder(ENTRY, field), 'c', field)[0] >= 0) whole++;
     }
+    expect(whole).toBeGreaterThan(10); // the one-expression lane met them, and took some
+  });
+
+  it('take the entries of the one-expression lane in go-yaml order only', () => {
+    const reordered = ENTRY.replace('    name: c\n', '').replace(
+      '    version: 1.0.0\n',
+      '    version: 1.0.0\n    name: c\n',
+    );
+    const whole0 = fieldStats.wholeEntries;
+    expect(verdicts(reordered, 'c')).toEqual([1, 1, 1]);
+    expect(fieldStats.wholeEntries).toBe(whole0); // the line checks took it
+    verdicts(ENTRY, 'c');
+    expect(fieldStats.wholeEntries).toBe(whole0 + 1);
   });
 
   it('decide one-line strings only where stringScalar reads the same string js-yaml does', () => {
@@ -118,9 +219,11 @@ describe('index fast path: in-place checks against decoding', () => {
           const key = block.slice(2, block.indexOf(':\n'));
           const name = key.startsWith('"') ? JSON.parse(key) : key;
           names = [...names, name];
-          const [inPlace, decoded] = verdicts(block, name);
-          expect(inPlace, name).toBe(8);
-          expect(decoded, name).toBe(8);
+          const whole0 = fieldStats.wholeEntries;
+          expect(verdicts(block, name), name).toEqual([8, 8, 8]);
+          // every entry helm wrote took the one-expression lane
+          expect(fieldStats.wholeEntries - whole0, name).toBe(8);
+          for (const mutant of mutants(block, 40, names.length)) expectLanesAgree(mutant, name, mutant);
         }
         // helm writes chart keys in go-yaml's order, which the streamed merge relies on
         for (let i = 1; i < names.length; i++)

@@ -43,6 +43,8 @@ export const spliceStats = {
   helperBlocks: 0,
   reparsedBlocks: 0,
   jsYamlBlocks: 0,
+  /** Entries of copied blocks checked whole by one expression (verbatim-entry.ts), on the main thread. */
+  wholeEntries: 0,
   decodedFields: 0,
   jsYamlFields: 0,
 };
@@ -236,6 +238,7 @@ export function spliceMerge(
   Object.assign(spliceStats, {
     path: 'fast',
     copiedBlocks: verbatim.size,
+    wholeEntries: fieldStats.wholeEntries - fields0.wholeEntries,
     decodedFields: fieldStats.decoded - fields0.decoded,
     jsYamlFields: fieldStats.jsYaml - fields0.jsYaml,
   });

@@ -78,6 +78,7 @@ export async function spliceMergeStream(
     await writer.commit();
     Object.assign(spliceStats, {
       path: 'fast',
+      wholeEntries: fieldStats.wholeEntries - fields0.wholeEntries,
       decodedFields: fieldStats.decoded - fields0.decoded,
       jsYamlFields: fieldStats.jsYaml - fields0.jsYaml,
     });

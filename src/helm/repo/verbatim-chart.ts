@@ -22,6 +22,7 @@ import {
 } from '../chart/chartfile.ts';
 import { isNewestFirst, RFC3339 } from './index-file.ts';
 import { fastParseYaml, stringScalar } from './index-yaml.ts';
+import { wholeEntryEnd } from './verbatim-entry.ts';
 import {
   indentAt,
   isStringAt,
@@ -117,13 +118,17 @@ const NESTED: Record<number, NestedKind | undefined> = {
 };
 
 /**
- * inPlace: nested and multi-line fields are checked line by line (verbatim-lines.ts) before falling
- * back to decoding them alone. Tests turn it off to hold the in-place checks to the decoder's verdicts.
+ * wholeEntry: each entry is first matched whole by one expression (verbatim-entry.ts); inPlace: nested
+ * and multi-line fields are checked line by line (verbatim-lines.ts) before falling back to decoding
+ * them alone. Tests turn them off to hold each lane to the verdicts of the next.
  */
-export const verbatimLanes = { inPlace: true };
+export const verbatimLanes = { wholeEntry: true, inPlace: true };
 
-/** How many fields were decoded alone, and by js-yaml among them (index-splice's statistics). */
-export const fieldStats = { decoded: 0, jsYaml: 0 };
+/**
+ * How many entries one expression checked whole, and how many fields were decoded alone, by js-yaml
+ * among them (index-splice's statistics).
+ */
+export const fieldStats = { wholeEntries: 0, decoded: 0, jsYaml: 0 };
 
 /**
  * The value of one field, `key: …` with the lines that continue it, decoded alone: by the fast reader,
@@ -222,6 +227,13 @@ export function verbatimEntryCount(text: string, start: number, chart: string, e
     const dash = text.charCodeAt(pos + indent) === 45 && text.charCodeAt(pos + indent + 1) === 32;
     if (indent === 2 && dash) {
       if (seen !== -1 && (seen & REQUIRED) !== REQUIRED) return -1;
+      const after = verbatimLanes.wholeEntry ? wholeEntryEnd(text, pos, end, chart, versions) : -1;
+      if (after > 0) {
+        fieldStats.wholeEntries++;
+        seen = REQUIRED;
+        pos = after;
+        continue;
+      }
       seen = 0;
     } else if (seen === -1 || indent !== 4 || dash) {
       return -1;

@@ -25,9 +25,9 @@ const DQ_ESCAPE =
 /**
  * A string value starting right after `key: ` (or `- `) at indentation `parent`, to the newline ending
  * its last line. Continuation lines are more indented than `parent` and never blank (blank lines inside
- * quotes fold differently; the decoder decides those).
+ * quotes fold differently; the decoder decides those). The source holds no capturing group.
  */
-function stringValue(parent: number): RegExp {
+export function stringValueSource(parent: number, helmLayout = false): string {
   const more = ` {${parent + 1},}`;
   const brk = `\\n${more}(?=[^ \\n])`;
   const double = `"[^"\\\\\\n]*(?:(?:${DQ_ESCAPE}|\\\\?${brk})[^"\\\\\\n]*)*"\\n`;
@@ -36,16 +36,23 @@ function stringValue(parent: number): RegExp {
   // space, as every folded scalar does); continuation lines start with a letter, digit or non-ASCII.
   const folded = `[A-Za-z]${PLAIN_BODY}(?:\\n${more}[A-Za-z0-9(\\x80-\\xff]${PLAIN_BODY})+\\n`;
   const line = ' *[^ \\n][^\\n]*\\n'; // a content line of a block scalar, after its indentation
-  const blocks = [`\\|[-+]?\\n\\n*( {${parent + 1},})[^ \\n][^\\n]*\\n(?:\\1${line}|\\n)*`];
-  for (let k = 1; k <= 9; k++) {
+  // `|`: the first line sets the indentation. One alternative per indentation rather than a group and a
+  // backreference, which would point elsewhere once the source is embedded (verbatim-entry.ts).
+  // helmLayout: only the indentation go-yaml writes (two more than the key, `|2` when the text starts
+  // with spaces), which keeps the whole-entry expression small enough for V8 to optimize.
+  const indents = helmLayout ? [2] : Array.from({ length: 16 }, (_, i) => i + 1);
+  const explicit = helmLayout ? [2] : Array.from({ length: 9 }, (_, i) => i + 1);
+  const auto = indents.map((k) => ` {${parent + k}}[^ \\n][^\\n]*\\n(?: {${parent + k}}${line}|\\n)*`);
+  const blocks = [`\\|[-+]?\\n\\n*(?:${auto.join('|')})`];
+  for (const k of explicit) {
     blocks.push(
       `\\|(?:${k}[-+]?|[-+]${k})\\n\\n*(?: {${parent + k}}${line})(?: {${parent + k}}${line}|\\n)*`,
     );
   }
-  return new RegExp(`(?:${double}|${single}|${folded}|${blocks.join('|')})`, 'y');
+  return `(?:${double}|${single}|${folded}|${blocks.join('|')})`;
 }
 
-const STRING_AT = new Map<number, RegExp>([4, 6, 8].map((p) => [p, stringValue(p)]));
+const STRING_AT = new Map<number, RegExp>([4, 6, 8].map((p) => [p, new RegExp(stringValueSource(p), 'y')]));
 
 /**
  * Whether text[from, to) is exactly one string value (see stringValue) of a node at indentation
@@ -76,7 +83,8 @@ export function stringValueEnd(text: string, from: number, to: number, parent: n
 }
 
 /** A plain mapping key as helm writes annotation keys (`quoted key`, `artifacthub.io/changes`). */
-const PLAIN_KEY = /[A-Za-z_][^\n :#[\]{},]*(?: (?=[^ \n:#])[^\n :#[\]{},]*)*(?=:[ \n])/y;
+export const PLAIN_KEY_SOURCE = '[A-Za-z_][^\\n :#[\\]{},]*(?: (?=[^ \\n:#])[^\\n :#[\\]{},]*)*';
+const PLAIN_KEY = new RegExp(`${PLAIN_KEY_SOURCE}(?=:[ \\n])`, 'y');
 
 /**
  * The end of a plain key starting at `from` (where its colon is), or -1. Keys that YAML 1.1 reads as
@@ -115,11 +123,11 @@ export function keyAt(text: string, from: number, nl: number): [key: string, col
  * emails, sentences), plain versions and sha256 digests that hold a letter other than e. Each is a
  * strict subset of what stringScalar accepts; anything else is decided by stringScalar itself.
  */
-const ONE_LINE_Y = new RegExp(
-  `(?:"[^"\\\\\\n]*(?:${DQ_ESCAPE}[^"\\\\\\n]*)*"|'[^'\\n]*(?:''[^'\\n]*)*'|[A-Za-z](?=[^\\n]{5})${PLAIN_BODY}` +
-    '|[0-9]+\\.[0-9]+\\.[0-9]+(?:[-+][0-9A-Za-z.+-]*)?|(?=[0-9a-f]{0,63}[a-df])[0-9a-f]{64})\\n',
-  'y',
-);
+export const ONE_LINE_QUOTED = `"[^"\\\\\\n]*(?:${DQ_ESCAPE}[^"\\\\\\n]*)*"|'[^'\\n]*(?:''[^'\\n]*)*'`;
+export const ONE_LINE_PLAIN =
+  `[A-Za-z](?=[^\\n]{5})${PLAIN_BODY}` +
+  '|[0-9]+\\.[0-9]+\\.[0-9]+(?:[-+][0-9A-Za-z.+-]*)?|(?=[0-9a-f]{0,63}[a-df])[0-9a-f]{64}';
+const ONE_LINE_Y = new RegExp(`(?:${ONE_LINE_QUOTED}|${ONE_LINE_PLAIN})\\n`, 'y');
 
 /** Whether text[from, nl) is one of ONE_LINE_Y's strings (exported for the tests). */
 export function oneLineStringAt(text: string, from: number, nl: number): boolean {

@@ -119,7 +119,7 @@ function debugIndex(env: NodeJS.ProcessEnv, streamDeclined?: string): void {
   process.stderr.write(
     s.path === 'fast'
       ? `index: fast path${how} (${s.copiedBlocks} charts copied${s.helperBlocks ? `, ${s.helperBlocks} of them checked by the helper thread` : ''}, ${s.reparsedBlocks} re-parsed of which ` +
-          `${s.jsYamlBlocks} by js-yaml, ${s.decodedFields} fields decoded of which ${s.jsYamlFields} by js-yaml)\n`
+          `${s.jsYamlBlocks} by js-yaml, ${s.wholeEntries} entries matched whole, ${s.decodedFields} fields decoded of which ${s.jsYamlFields} by js-yaml)\n`
       : `index: slow path: ${s.reason}\n`,
   );
 }

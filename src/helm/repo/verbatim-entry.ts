@@ -1,0 +1,153 @@
+/**
+ * One index entry checked by one regular expression: the whole `  - …` item, from its dash to the
+ * line after its last field, in the layout go-yaml writes (helm, chart-releaser, helm-s3): fields in
+ * go-yaml's key order, each value in a shape the line checks (verbatim-lines.ts) also accept. A
+ * 20,000-entry index is then ~20,000 calls into compiled regexp code instead of ~500,000 lines walked in
+ * JavaScript, which was most of the merge's time.
+ *
+ * Fields in a fixed order cannot repeat, and the required ones are not optional in the expression, so
+ * what is left to JavaScript is what a regular expression cannot say: the name equals the chart key, the
+ * version is loose semver, and annotation keys (free text) are distinct. The expression accepts a
+ * strict subset of what verbatimEntryCount's line checks accept; anything else does not match, and they
+ * decide. Characters that YAML readers disagree on were refused for the whole file before.
+ */
+import { LOOSE_VERSION } from '../chart/chartfile.ts';
+import { isPlainStringRead, RESERVED } from './index-yaml.ts';
+import { ONE_LINE_PLAIN, ONE_LINE_QUOTED, PLAIN_KEY_SOURCE, stringValueSource } from './verbatim-lines.ts';
+
+/**
+ * Plain one-line strings: verbatim-lines.ts's, a short word (`data`, `a`: a string unless a RESERVED
+ * word), or a version range with two dots (`1.x.x`, `~1.2.0`: never a number, date, bool or null).
+ * Every string value below can match in one way only: where two alternatives could both match the same
+ * text, a failing entry would be tried again for each combination, and take milliseconds.
+ */
+const PLAIN =
+  `(?:${ONE_LINE_PLAIN}|(?!${RESERVED.source.slice(1, -1)}\\n)[A-Za-z][A-Za-z0-9_./-]{0,4}` +
+  '|(?=[~^]|[0-9]+\\.(?:[0-9]+\\.)?[xX])[~^]?[0-9]+\\.(?:[0-9]+|[xX])\\.(?:[0-9]+|[xX])(?:[-+][0-9A-Za-z.+-]*)?)\\n';
+/** A one-line string. */
+const ONE = `(?:(?:${ONE_LINE_QUOTED})\\n|${PLAIN})`;
+/** A string value after `key: `: quoted or a block scalar (on one line or several), plain, or folded. */
+const string = (parent: number) => `(?:${PLAIN}|${stringValueSource(parent, true)})`;
+const BOOL = '(?:true|false)\\n';
+
+/** A list of one-line strings at its key's indentation `at` (helm's layout), after `key:`. */
+const strings = (at: number) => `\\n(?: {${at}}- ${ONE})+`;
+
+/**
+ * A mapping of known keys, as one list item at indentation `at` or as an entry: `fields` in go-yaml's
+ * order, each `[key, value after the colon, required]`. The first field follows the item's dash
+ * (a lookbehind, so that any optional field can be first); the others are on lines of their own.
+ */
+function item(at: number, fields: [string, string, boolean][]): string {
+  const lead = `(?: {${at + 2}}|(?<=\\n${' '.repeat(at)}- ))`;
+  const body = fields.map(([key, value, required]) => `(?:${lead}${key}:${value})${required ? '' : '?'}`);
+  // The dash is followed by a key: `-     key:` would put the mapping in another column.
+  return `${' '.repeat(at)}- (?=[a-z])${body.join('')}`;
+}
+
+const MAINTAINER = item(4, [
+  ['email', ` ${ONE}`, false],
+  ['name', ` ${ONE}`, false],
+  ['url', ` ${ONE}`, false],
+]);
+
+/** import-values as helm documents it: `child`/`parent` maps and plain strings. */
+const IMPORT_VALUES = `\\n(?: {6}- (?:child: ${ONE} {8}parent: ${ONE}|${ONE}))+`;
+
+const DEPENDENCY = item(4, [
+  ['alias', ` ${string(6)}`, false],
+  ['condition', ` ${string(6)}`, false],
+  ['enabled', ` ${BOOL}`, false],
+  ['import-values', IMPORT_VALUES, false],
+  ['name', ` (?!""\\n|''\\n)${string(6)}`, true],
+  ['repository', ` ${string(6)}`, false],
+  ['tags', strings(6), false],
+  ['version', ` ${string(6)}`, false],
+]);
+
+/** Annotation keys are free text: checked for duplicates by annotationKeysOk. */
+const ANNOTATIONS = `\\n(?: {6}${PLAIN_KEY_SOURCE}: ${string(6)})+`;
+const CREATED = '"\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?(?:Z|[+-]\\d{2}:\\d{2})"\\n';
+/** Captured: 1 quoted, 2 plain (a string if isPlainStringRead says so: not `true`, `012`, `1e5`). */
+const NAME = `(?:"([A-Za-z0-9][A-Za-z0-9._-]*)"|([A-Za-z0-9][A-Za-z0-9._-]*))\\n`;
+/** Captured: 3 quoted, 4 plain (three numbers, or a leading v: never a number or a date). */
+const VERSION = `(?:"([^"\\\\\\n]*)"|([0-9]+\\.[0-9]+\\.[0-9]+(?:[-+][0-9A-Za-z.+-]*)?|v[0-9][0-9A-Za-z.+-]*))\\n`;
+
+export const ENTRY = new RegExp(
+  item(2, [
+    ['annotations', ANNOTATIONS, false],
+    ['apiVersion', ' v[12]\\n', true],
+    ['appVersion', ` ${string(4)}`, false],
+    ['condition', ` ${string(4)}`, false],
+    ['created', ` ${CREATED}`, true],
+    ['dependencies', `\\n(?:${DEPENDENCY})+`, false],
+    ['deprecated', ` ${BOOL}`, false],
+    ['description', ` ${string(4)}`, false],
+    ['digest', ` ${string(4)}`, false],
+    ['home', ` ${string(4)}`, false],
+    ['icon', ` ${string(4)}`, false],
+    ['keywords', strings(4), false],
+    ['kubeVersion', ` ${string(4)}`, false],
+    ['maintainers', `\\n(?:${MAINTAINER})+`, false],
+    ['name', ` ${NAME}`, true],
+    ['removed', ` ${BOOL}`, false],
+    ['sources', strings(4), false],
+    ['tags', ` ${string(4)}`, false],
+    ['type', ' (?:application|library)\\n', false],
+    ['urls', strings(4), true],
+    ['version', ` ${VERSION}`, true],
+  ]),
+  'y',
+);
+
+/**
+ * Where the entry whose `  - ` line starts at `pos` ends, if the whole of it matches ENTRY and ends at
+ * `end` or at the next entry; its version is pushed onto `versions`. -1: not decided here.
+ */
+export function wholeEntryEnd(
+  text: string,
+  pos: number,
+  end: number,
+  chart: string,
+  versions: string[],
+): number {
+  ENTRY.lastIndex = pos;
+  const m = ENTRY.exec(text);
+  if (m === null) return -1;
+  const after = ENTRY.lastIndex;
+  if (after > end || (after < end && !text.startsWith('  - ', after))) return -1;
+  const name = m[1] ?? m[2];
+  if (name !== chart || (m[2] !== undefined && !plainName(name))) return -1;
+  const version = m[3] ?? m[4];
+  if (!LOOSE_VERSION.test(version)) return -1;
+  if (text.startsWith('annotations:', pos + 4) && !annotationKeysOk(text, pos + 16)) return -1;
+  versions.push(version);
+  return after;
+}
+
+/** isPlainStringRead, remembered for the chart at hand: its entries all carry its name. */
+function plainName(name: string): boolean {
+  if (name !== lastPlain.name) Object.assign(lastPlain, { name, ok: isPlainStringRead(name) });
+  return lastPlain.ok;
+}
+const lastPlain = { name: '', ok: false };
+
+/**
+ * Whether the annotation keys from `nl` (the newline ending `  - annotations:`) on are in increasing
+ * order (so distinct; writers sort them), none `__proto__` or a RESERVED word. ENTRY matched their
+ * lines: keys at six spaces, values continued at more, blank lines only inside block scalars.
+ */
+function annotationKeysOk(text: string, nl: number): boolean {
+  let last = '';
+  for (let p = nl; text.charCodeAt(p + 5) === 32 || text.charCodeAt(p + 1) === 10; ) {
+    if (text.charCodeAt(p + 7) !== 32 && text.charCodeAt(p + 1) !== 10) {
+      const colon = text.indexOf(':', p + 7);
+      const key = text.slice(p + 7, colon);
+      if (!(key > last) || key === '__proto__' || (key.length <= 5 && RESERVED.test(key))) return false;
+      last = key;
+    }
+    p = text.indexOf('\n', p + 1);
+    if (p < 0) break;
+  }
+  return last !== '';
+}
