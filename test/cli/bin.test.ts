@@ -4,7 +4,7 @@
  * bin/vineyard-charts.mjs still runs the same CLI.
  */
 import { readFileSync } from 'node:fs';
-import { cp, mkdir } from 'node:fs/promises';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/paths.ts';
@@ -44,6 +44,31 @@ describe('the bin', () => {
   it('--version with other arguments is commander’s: the same version, or a usage error', async () => {
     const res = await cli(['--version', 'extra']);
     expect(res.stdout).toContain(VERSION);
+  });
+
+  it('runs a command built into one file from it (dist/bundles/<command>.js), others from dist/cli', async () => {
+    await withTempDir(async (dir) => {
+      for (const part of ['bin', 'dist', 'package.json'])
+        await cp(path.join(PROJECT_ROOT, part), path.join(dir, part), {
+          recursive: true,
+          preserveTimestamps: true,
+        });
+      const bin = path.join(dir, 'bin', 'vineyard-charts.cjs');
+      // The real bundle answers like the per-file CLI does...
+      const viaBundle = await run(process.execPath, [bin, 'index', '--help']);
+      const perFile = await run(process.execPath, [
+        path.join(dir, 'dist', 'cli', 'main.js'),
+        'index',
+        '--help',
+      ]);
+      expect(viaBundle.code).toBe(0);
+      expect(viaBundle.stdout).toBe(perFile.stdout);
+      // ...and is what the bin runs: replaced by a marker, the marker answers `index`, not `lint`.
+      await writeFile(path.join(dir, 'dist', 'bundles', 'index.js'), "console.log('the index bundle');\n");
+      expect((await run(process.execPath, [bin, 'index', '--help'])).stdout).toBe('the index bundle\n');
+      const lint = await run(process.execPath, [bin, 'lint', '--help']);
+      expect(lint.stdout).toMatch(/^Usage: vineyard-charts lint /);
+    });
   });
 
   it('still runs by its old path, bin/vineyard-charts.mjs', async () => {
