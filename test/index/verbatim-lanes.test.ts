@@ -111,6 +111,8 @@ const EDITS: [RegExp, string][] = [
   [/version: (\S+)/, 'version: "$1-"'],
   [/name: (\S+)/, 'name: true'],
   [/name: (\S+)/, 'name: other'],
+  [/name: ([^"\s]+)\n/, 'name: $1x\n'], // the chart's name and more
+  [/name: "([^"\s]+)"/, 'name: "$1x"'],
   [/created: "/, 'created: '],
   [/: (\S)/, ': # $1'],
   [/: (\S)/, ': - $1'],

@@ -72,10 +72,10 @@ const DEPENDENCY = item(4, [
 /** Annotation keys are free text: checked for duplicates by annotationKeysOk. */
 const ANNOTATIONS = `\\n(?: {6}${PLAIN_KEY_SOURCE}: ${string(6)})+`;
 const CREATED = '"\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?(?:Z|[+-]\\d{2}:\\d{2})"\\n';
-/** Captured: 1 quoted, 2 plain (a string if isPlainStringRead says so: not `true`, `012`, `1e5`). */
-const NAME = `(?:"([A-Za-z0-9][A-Za-z0-9._-]*)"|([A-Za-z0-9][A-Za-z0-9._-]*))\\n`;
-/** Captured: 3 quoted, 4 plain (three numbers, or a leading v: never a number or a date). */
-const VERSION = `(?:"([^"\\\\\\n]*)"|([0-9]+\\.[0-9]+\\.[0-9]+(?:[-+][0-9A-Za-z.+-]*)?|v[0-9][0-9A-Za-z.+-]*))\\n`;
+/** Quoted, or plain (a string if isPlainStringRead says so: not `true`, `012`, `1e5`). */
+const NAME = '(?:"[A-Za-z0-9][A-Za-z0-9._-]*"|[A-Za-z0-9][A-Za-z0-9._-]*)\\n';
+/** Quoted, or plain (three numbers, or a leading v: never a number or a date); loose semver checked apart. */
+const VERSION = `(?:"[^"\\\\\\n]*"|[0-9]+\\.[0-9]+\\.[0-9]+(?:[-+][0-9A-Za-z.+-]*)?|v[0-9][0-9A-Za-z.+-]*)\\n`;
 
 export const ENTRY = new RegExp(
   item(2, [
@@ -116,13 +116,24 @@ export function wholeEntryEnd(
   versions: string[],
 ): number {
   ENTRY.lastIndex = pos;
-  const m = ENTRY.exec(text);
-  if (m === null) return -1;
+  if (!ENTRY.test(text)) return -1;
   const after = ENTRY.lastIndex;
   if (after > end || (after < end && !text.startsWith('  - ', after))) return -1;
-  const name = m[1] ?? m[2];
-  if (name !== chart || (m[2] !== undefined && !plainName(name))) return -1;
-  const version = m[3] ?? m[4];
+  // The version is the last line, the name the last `name:` field before it (ENTRY's order): read in
+  // place rather than captured, which allocated a match and two strings per entry.
+  const versionAt = text.lastIndexOf('\n    version: ', after - 2) + 14;
+  const nameAt = text.lastIndexOf('\n    name: ', versionAt) + 11;
+  const quoted = text.charCodeAt(nameAt) === 34 ? 1 : 0;
+  if (
+    !text.startsWith(chart, nameAt + quoted) ||
+    nameAt + 2 * quoted + chart.length !== text.indexOf('\n', nameAt) ||
+    (quoted === 0 && !plainName(chart))
+  )
+    return -1;
+  const version =
+    text.charCodeAt(versionAt) === 34
+      ? text.slice(versionAt + 1, after - 2)
+      : text.slice(versionAt, after - 1);
   if (!LOOSE_VERSION.test(version)) return -1;
   if (text.startsWith('annotations:', pos + 4) && !annotationKeysOk(text, pos + 16)) return -1;
   versions.push(version);
@@ -142,16 +153,30 @@ const lastPlain = { name: '', ok: false };
  * lines: keys at six spaces, values continued at more, blank lines only inside block scalars.
  */
 function annotationKeysOk(text: string, nl: number): boolean {
-  let last = '';
+  let last = -1; // where the previous key starts, and ends (its colon)
+  let lastEnd = -1;
   for (let p = nl; text.charCodeAt(p + 5) === 32 || text.charCodeAt(p + 1) === 10; ) {
     if (text.charCodeAt(p + 7) !== 32 && text.charCodeAt(p + 1) !== 10) {
-      const colon = text.indexOf(':', p + 7);
-      const key = text.slice(p + 7, colon);
-      if (!(key > last) || key === '__proto__' || (key.length <= 5 && RESERVED.test(key))) return false;
-      last = key;
+      const at = p + 7;
+      const colon = text.indexOf(':', at);
+      if (last >= 0 && !after(text, at, colon, last, lastEnd)) return false;
+      const n = colon - at;
+      if (n === 9 ? text.startsWith('__proto__', at) : n <= 5 && RESERVED.test(text.slice(at, colon))) return false;
+      last = at;
+      lastEnd = colon;
     }
     p = text.indexOf('\n', p + 1);
     if (p < 0) break;
   }
-  return last !== '';
+  return last >= 0;
+}
+
+/** Whether text[a, aEnd) sorts after text[b, bEnd) as strings do, compared in place (no substrings). */
+function after(text: string, a: number, aEnd: number, b: number, bEnd: number): boolean {
+  const n = Math.min(aEnd - a, bEnd - b);
+  for (let i = 0; i < n; i++) {
+    const d = text.charCodeAt(a + i) - text.charCodeAt(b + i);
+    if (d !== 0) return d > 0;
+  }
+  return aEnd - a > bEnd - b;
 }
