@@ -104,7 +104,21 @@ describe('index --merge, streamed', () => {
     bytes[bytes.indexOf('é') + 1] = 0xff;
     return bytes;
   };
+  /** The text with `c` inserted into the digest of the first entry of `chart`'s block. */
+  const inDigestOf = (chart: string, c: string) => (t: string) => {
+    const at = t.indexOf('    digest: ', t.indexOf(`\n  ${chart}:\n`)) + 16;
+    return t.slice(0, at) + c + t.slice(at);
+  };
   const declines: [string, (text: string) => string | Buffer, IndexEntry[]][] = [
+    // The scan for block boundaries leaves C0 controls to the entry checks: copied and merged blocks alike.
+    ['a raw control character in a chart copied as it is', inDigestOf('h-chart', '\x01'), []],
+    ['a tab in a chart copied as it is', inDigestOf('p-chart', '\t'), []],
+    ['a DEL in a chart copied as it is', inDigestOf('b-chart', '\x7f'), []],
+    [
+      'a raw control character in the chart merged into',
+      inDigestOf('d-chart', '\x1b'),
+      [entry('d-chart', '9.0.0', 99)],
+    ],
     [
       'chart keys out of order',
       (t) => t.replace('  b-chart:', '  q-chart:').replaceAll('name: b-chart', 'name: q-chart'),

@@ -171,6 +171,23 @@ function inHelmOrder(block: string, field: string): string {
   return `${lines[0]}  - ${field.slice(4)}    ${lines[1].slice(4)}${lines.slice(2).join('')}`;
 }
 
+/**
+ * A C0 control (tab and CR among them) anywhere in a block's entries makes every lane refuse the block:
+ * the scan for block boundaries no longer looks for them (index-splice.ts's SCAN).
+ */
+function expectControlsRefused(block: string, chart: string): void {
+  const body = block.indexOf('\n') + 1;
+  let tried = 0;
+  for (let at = body; at < block.length; at += 5) {
+    for (const c of ['\x00', '\x01', '\t', '\r', '\x1b', '\x1f']) {
+      const edited = block.slice(0, at) + c + block.slice(at);
+      expect(verdicts(edited, chart), JSON.stringify(edited.slice(at - 20, at + 20))).toEqual([-1, -1, -1]);
+      tried++;
+    }
+  }
+  expect(tried).toBeGreaterThan(100);
+}
+
 describe('index fast path: in-place checks against decoding', () => {
   it('accept no field the decoder refuses, on hand-made edge cases', () => {
     let whole = 0;
@@ -226,6 +243,7 @@ describe('index fast path: in-place checks against decoding', () => {
           // every entry helm wrote took the one-expression lane
           expect(fieldStats.wholeEntries - whole0, name).toBe(8);
           for (const mutant of mutants(block, 40, names.length)) expectLanesAgree(mutant, name, mutant);
+          if (names.length <= 3) expectControlsRefused(block, name);
         }
         // helm writes chart keys in go-yaml's order, which the streamed merge relies on
         for (let i = 1; i < names.length; i++)

@@ -28,8 +28,8 @@ export function scanRegion(text: string, base: number, eof: boolean, first: bool
   SCAN.lastIndex = 0;
   for (let m = SCAN.exec(text); m; m = SCAN.exec(text)) {
     if (text.charCodeAt(m.index) !== 10) {
-      if (m[0] < '\x80' || UNSAFE_SEQUENCE.test(text.slice(m.index, m.index + 3)))
-        return 'a character YAML readers disagree on (tab, CR, control, NEL, LS/PS or BOM)';
+      if (m[0] === '\x7f' || UNSAFE_SEQUENCE.test(text.slice(m.index, m.index + 3)))
+        return 'a character YAML readers disagree on (DEL, NEL, another C1 control, LS/PS or BOM)';
       continue;
     }
     const start = base + m.index + 1;

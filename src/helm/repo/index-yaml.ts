@@ -39,6 +39,16 @@ const SINGLE_QUOTED = /^'(?:[^']|'')*'$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: detecting control characters is the point
 export const UNSAFE_CHARS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]/;
 const UNSAFE_CHARS_ALL = new RegExp(UNSAFE_CHARS.source, 'g');
+/** The one-byte UNSAFE_CHARS with tab and CR: C0 controls and DEL (index-splice.ts's SCAN leaves them). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: detecting control characters is the point
+const CONTROL = /[\x00-\x09\x0b-\x1f\x7f]/g;
+
+/** Whether text[from, to) holds a C0 control character (tab and CR among them) or DEL. */
+export function hasControl(text: string, from = 0, to = text.length): boolean {
+  CONTROL.lastIndex = from;
+  const m = CONTROL.exec(text);
+  return m !== null && m.index < to;
+}
 
 export function isPlainString(s: string): boolean {
   return (

@@ -21,7 +21,7 @@ import {
   MAINTAINER_FIELDS,
 } from '../chart/chartfile.ts';
 import { isNewestFirst, RFC3339 } from './index-file.ts';
-import { fastParseYaml, stringScalar } from './index-yaml.ts';
+import { fastParseYaml, hasControl, stringScalar } from './index-yaml.ts';
 import { wholeEntryEnd } from './verbatim-entry.ts';
 import {
   indentAt,
@@ -220,6 +220,7 @@ function validDependency(d: unknown): boolean {
 export function verbatimEntryCount(text: string, start: number, chart: string, end = text.length): number {
   const versions: string[] = [];
   let seen = -1; // fields of the current entry; -1 before the first entry
+  let lineChecks = false; // the line checks ran: the rest of the block was looked at for CONTROL
 
   for (let pos = start; pos < end; ) {
     const nl = text.indexOf('\n', pos);
@@ -235,6 +236,9 @@ export function verbatimEntryCount(text: string, start: number, chart: string, e
         continue;
       }
       seen = 0;
+      // The whole-entry expression cannot match a CONTROL character; the line checks do not look.
+      if (!lineChecks && hasControl(text, pos, end)) return -1;
+      lineChecks = true;
     } else if (seen === -1 || indent !== 4 || dash) {
       return -1;
     }
