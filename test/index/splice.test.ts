@@ -277,9 +277,9 @@ describe('index --merge fast path', () => {
     ['a raw C0 control character', (t) => t.replace('plain words', 'plain\u0001words')],
     [
       'a raw C0 control character in a chart copied as it is',
-      (t) => t.replace(/(\n {2}zeta\.io:\n[^]*?digest: ....)/, '$1\u001f'),
+      (t) => t.replace(/(\n {2}zeta\.io:\n[\s\S]*?digest: ....)/, '$1\u001f'),
     ],
-    ['a DEL in a chart copied as it is', (t) => t.replace(/(\n {2}deps:\n[^]*?digest: ....)/, '$1\u007f')],
+    ['a DEL in a chart copied as it is', (t) => t.replace(/(\n {2}deps:\n[\s\S]*?digest: ....)/, '$1\u007f')],
     ['a raw line separator', (t) => t.replace('plain words', 'plain\u2028words')],
     ['a comment', (t) => t.replace('\n  beta-chart:', '\n  # note\n  beta-chart:')],
     [
