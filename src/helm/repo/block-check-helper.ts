@@ -15,9 +15,11 @@ import type { FileIdentity, HelperData } from './block-check-worker.ts';
 /**
  * Below minBytes the helper costs more than it saves: measured on 2 cores, a thread with its own module
  * loading and its own cold JIT answers its first blocks ~0.1 s after it starts, and meanwhile slows the
- * main thread; at 19 MB (20,000 helm-written entries) merges took 0.39-0.48 s with it, 0.33-0.43 s
- * without; at 57 MB about the same; at 95 MB 0.74-0.88 s with it, 0.93-1.05 s without. Tests lower
- * it, and set `wait` to have the helper finish before the main thread starts (deterministic verdicts).
+ * main thread. With the line checks, 19 MB (20,000 helm-written entries) took 0.39-0.48 s with it,
+ * 0.33-0.43 s without; 95 MB 0.74-0.88 s with, 0.93-1.05 s without. Since entries are checked whole by
+ * one expression (verbatim-entry.ts) it matters less: 19 MB 0.24-0.26 s with, 0.22-0.24 s without;
+ * 57 MB 0.36-0.38 s with, 0.37-0.40 s without; 95 MB 0.50-0.52 s with, 0.51-0.55 s without. Tests
+ * lower it, and set `wait` to have the helper finish before the main thread starts (deterministic).
  */
 export const helperTuning = { minBytes: 64 << 20, enabled: true, wait: false };
 
