@@ -120,13 +120,15 @@ async function bundleCommands(tmp) {
               return path.basename(source) === file ? undefined : { path: perFile(source), external: true };
             });
             // import.meta.url means the module's per-file location, as in dist/cli/main.js's tree
-            // (paths.ts's PROJECT_ROOT, the helper thread's worker file); createRequire(...)(pkg)
-            // becomes require(pkg) so that esbuild bundles the package.
+            // (paths.ts's PROJECT_ROOT, the helper thread's worker file); createRequire(...)(pkg) and
+            // a module-wide `const require = createRequire(...)` become plain require, so that esbuild
+            // bundles the package (src/util/semver.ts's run-time requires took ~4 ms).
             b.onLoad({ filter: /\.ts$/ }, async (args) => {
               const text = await readFile(args.path, 'utf8');
               const url = `new URL(${JSON.stringify(perFile(args.path))}, import.meta.url).href`;
               return {
                 contents: text
+                  .replace(/^const require = createRequire\(import\.meta\.url\);$/m, '')
                   .replaceAll('createRequire(import.meta.url)(', 'require(')
                   .replaceAll('import.meta.url', url),
                 loader: 'ts',
