@@ -9,7 +9,8 @@
  * what is left to JavaScript is what a regular expression cannot say: the name equals the chart key, the
  * version is loose semver, and annotation keys (free text) are distinct. The expression accepts a
  * strict subset of what verbatimEntryCount's line checks accept; anything else does not match, and they
- * decide. Characters that YAML readers disagree on were refused for the whole file before.
+ * decide. It matches no C0 control (NO_CONTROL); DEL and the multi-byte characters YAML readers disagree
+ * on were refused for the whole file by the block scan.
  */
 import { LOOSE_VERSION } from '../chart/chartfile.ts';
 import { isPlainStringRead, RESERVED } from './index-yaml.ts';
@@ -83,7 +84,7 @@ const VERSION = `(?:"[^"\\\\\\n]*"|[0-9]+\\.[0-9]+\\.[0-9]+(?:[-+][0-9A-Za-z.+-]
  * look for them (index-splice.ts's SCAN). Not DEL: leaving out \x7f as well made the expression 50%
  * slower (it splits V8's one range check for everything above); the scan looks for DEL instead.
  */
-const NO_CONTROL = '[^\x00-\x09\x0b-\x1f';
+const NO_CONTROL = '[^\\x00-\\x09\\x0b-\\x1f';
 
 export const ENTRY = new RegExp(
   item(2, [

@@ -8,7 +8,8 @@
  *
  * Each expression accepts a strict subset of what the fast reader (index-yaml.ts) decodes to a string:
  * anything else does not match, and the caller falls back to decoding the field. Characters that YAML
- * readers disagree on (tabs, CRs, controls, NEL, LS/PS, BOM) were refused for the whole file before.
+ * readers disagree on were refused before: tabs, CRs and other C0 controls for the block
+ * (verbatimEntryCount), DEL, NEL, LS/PS and BOM for the whole file (index-splice.ts's SCAN).
  */
 import { DEPENDENCY_FIELDS, MAINTAINER_FIELDS } from '../chart/chartfile.ts';
 import { DOUBLE_QUOTED, RESERVED, SAFE_KEY, stringScalar } from './index-yaml.ts';
