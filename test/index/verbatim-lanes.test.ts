@@ -8,8 +8,9 @@ import path from 'node:path';
 import { CORE_SCHEMA, load } from 'js-yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { goYamlLess } from '../../src/helm/repo/go-yaml-order.ts';
-import { stringScalar } from '../../src/helm/repo/index-yaml.ts';
+import { RESERVED, stringScalar } from '../../src/helm/repo/index-yaml.ts';
 import { fieldStats, verbatimEntryCount, verbatimLanes } from '../../src/helm/repo/verbatim-chart.ts';
+import { compactWords } from '../../src/helm/repo/verbatim-entry.ts';
 import { oneLineStringAt } from '../../src/helm/repo/verbatim-lines.ts';
 import { helmWrittenIndex } from '../support/helm-corpus.ts';
 import { HELM_MAJORS, withTempDir } from '../support/run.ts';
@@ -251,6 +252,15 @@ describe('index fast path: in-place checks against decoding', () => {
       });
     });
   }
+
+  it('spell RESERVED compactly in the whole-entry expression, the same words exactly', () => {
+    const compact = new RegExp(`^${compactWords(RESERVED)}$`);
+    const words = RESERVED.source.slice(4, -2).split('|');
+    for (const w of [...words, ...words.map((x) => x.toLowerCase() + x.slice(1).toUpperCase())])
+      expect(compact.test(w), w).toBe(RESERVED.test(w));
+    for (const w of ['yEs', 'tRUE', 'Nul', 'nulls', 'o', 'offf', 'y ', ''])
+      expect(compact.test(w), w).toBe(false);
+  });
 
   it('orders keys like go-yaml: digit runs as numbers, non-letters before letters', () => {
     expect(goYamlLess('chart-9', 'chart-10')).toBe(true);

@@ -17,13 +17,32 @@ import { isPlainStringRead, RESERVED } from './index-yaml.ts';
 import { ONE_LINE_PLAIN, ONE_LINE_QUOTED, PLAIN_KEY_SOURCE, stringValueSource } from './verbatim-lines.ts';
 
 /**
+ * `^(?:y|Y|yes|Yes|YES|...)$` as `(?:[yY]|[yY]es|YES|...)`: the expression below holds it ~25 times,
+ * and V8 optimizes an expression only below 20 KB of source (kRegExpTooLargeToOptimize).
+ */
+export function compactWords(re: RegExp): string {
+  const words = re.source.slice(4, -2).split('|');
+  const out = new Set<string>();
+  for (const w of words) {
+    const lower = w.toLowerCase();
+    const capital = lower.charAt(0).toUpperCase() + lower.slice(1);
+    const upper = lower.toUpperCase();
+    const head = `[${lower.charAt(0)}${upper.charAt(0)}]${lower.slice(1)}`;
+    const all = lower.length === 1 ? [lower, upper] : [lower, capital, upper];
+    if (all.every((v) => words.includes(v))) out.add(lower.length === 1 ? head : `${head}|${upper}`);
+    else out.add(w);
+  }
+  return `(?:${[...out].join('|')})`;
+}
+
+/**
  * Plain one-line strings: verbatim-lines.ts's, a short word (`data`, `a`: a string unless a RESERVED
  * word), or a version range with two dots (`1.x.x`, `~1.2.0`: never a number, date, bool or null).
  * Every string value below can match in one way only: where two alternatives could both match the same
  * text, a failing entry would be tried again for each combination, and take milliseconds.
  */
 const PLAIN =
-  `(?:${ONE_LINE_PLAIN}|(?!${RESERVED.source.slice(1, -1)}\\n)[A-Za-z][A-Za-z0-9_./-]{0,4}` +
+  `(?:${ONE_LINE_PLAIN}|(?!${compactWords(RESERVED)}\\n)[A-Za-z][A-Za-z0-9_./-]{0,4}` +
   '|(?=[~^]|[0-9]+\\.(?:[0-9]+\\.)?[xX])[~^]?[0-9]+\\.(?:[0-9]+|[xX])\\.(?:[0-9]+|[xX])(?:[-+][0-9A-Za-z.+-]*)?)\\n';
 /** A one-line string. */
 const ONE = `(?:(?:${ONE_LINE_QUOTED})\\n|${PLAIN})`;
@@ -70,6 +89,8 @@ const DEPENDENCY = item(4, [
   ['version', ` ${ONE}`, false],
 ]);
 
+/** sha256, plain when it cannot read as a number (a letter other than e), else quoted: as helm writes it. */
+const DIGEST = '(?:(?=[0-9a-f]{0,63}[a-df])[0-9a-f]{64}|"[0-9a-f]{64}")\\n';
 /** Annotation keys are free text: checked for duplicates by annotationKeysOk. */
 const ANNOTATIONS = `\\n(?: {6}${PLAIN_KEY_SOURCE}: ${string(6)})+`;
 const CREATED = '"\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?(?:Z|[+-]\\d{2}:\\d{2})"\\n';
@@ -82,9 +103,10 @@ const VERSION = `(?:"[^"\\\\\\n]*"|[0-9]+\\.[0-9]+\\.[0-9]+(?:[-+][0-9A-Za-z.+-]
  * Every negated class of ENTRY also leaves out the C0 controls, tab and CR among them (its other classes
  * and literals hold none), so that a matched entry holds none: the scan for block boundaries does not
  * look for them (index-splice.ts's SCAN). Not DEL: leaving out \x7f as well made the expression 50%
- * slower (it splits V8's one range check for everything above); the scan looks for DEL instead.
+ * slower (it splits V8's one range check for everything above); the scan looks for DEL instead. The
+ * string holds the characters themselves, not escapes: ~200 classes, and the 20 KB limit above.
  */
-const NO_CONTROL = '[^\\x00-\\x09\\x0b-\\x1f';
+const NO_CONTROL = '[^\x00-\x09\x0b-\x1f';
 
 export const ENTRY = new RegExp(
   item(2, [
@@ -96,7 +118,7 @@ export const ENTRY = new RegExp(
     ['dependencies', `\\n(?:${DEPENDENCY})+`, false],
     ['deprecated', ` ${BOOL}`, false],
     ['description', ` ${string(4)}`, false],
-    ['digest', ` ${ONE}`, false],
+    ['digest', ` ${DIGEST}`, false],
     ['home', ` ${ONE}`, false],
     ['icon', ` ${ONE}`, false],
     ['keywords', strings(4), false],
