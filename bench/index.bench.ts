@@ -31,10 +31,10 @@ import { ensureTool, PROJECT_ROOT } from '../src/tools/helm.ts';
 import { writeChartDir } from '../test/publish/charts.ts';
 import { helmWrittenIndex, replicate } from '../test/support/helm-corpus.ts';
 
-// What the bin runs for `index` (its one-file build; `npm run bench` builds it first), called directly:
-// others editing src/ meanwhile would otherwise send the bin to the sources through tsx in the middle
-// of the measurements. The bin's own check for that adds ~2 ms.
-const CLI = process.env.VINEYARD_CHARTS_CLI ?? path.join(PROJECT_ROOT, 'dist', 'bundles', 'index.js');
+// What the bin runs for `index` (the loader of its one-file build; `npm run bench` builds it first),
+// called directly: others editing src/ meanwhile would otherwise send the bin to the sources through
+// tsx in the middle of the measurements. The bin's own check for that adds ~2 ms.
+const CLI = process.env.VINEYARD_CHARTS_CLI ?? path.join(PROJECT_ROOT, 'dist', 'bundles', 'index.cjs');
 const RUNS = 3;
 const SIZES = (process.env.INDEX_BENCH_SIZES ?? '20000,100000').split(',').map(Number);
 const URL = 'https://charts.example.com/stable';

@@ -11,7 +11,6 @@
 'use strict';
 const { existsSync, readdirSync, readFileSync, statSync } = require('node:fs');
 const path = require('node:path');
-const { pathToFileURL } = require('node:url');
 
 const root = path.join(__dirname, '..');
 
@@ -55,11 +54,19 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     })
     .catch(fail);
 } else {
-  // A command built into one file (scripts/build.mjs: BUNDLED_COMMANDS) starts from it: one module to
-  // load instead of ~50. The same main.ts, so the same behaviour.
-  const bundle = /^[a-z][a-z-]*$/.test(args[0] ?? '') && path.join(root, 'dist', 'bundles', `${args[0]}.js`);
-  const entry = bundle && existsSync(bundle) ? pathToFileURL(bundle).href : '../dist/cli/main.js';
-  import(entry).catch(fail);
+  // A command built into one file (scripts/build.mjs: BUNDLED_COMMANDS) starts from its loader, which
+  // runs it with V8's code cache: one module to load instead of ~50, little to compile. The same
+  // main.ts, so the same behaviour.
+  const bundle = /^[a-z][a-z-]*$/.test(args[0] ?? '') && path.join(root, 'dist', 'bundles', `${args[0]}.cjs`);
+  if (bundle && existsSync(bundle)) {
+    try {
+      require(bundle);
+    } catch (err) {
+      fail(err);
+    }
+  } else {
+    import('../dist/cli/main.js').catch(fail);
+  }
 }
 
 function fail(err) {

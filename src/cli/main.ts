@@ -67,44 +67,50 @@ function fileSystemMessage(err: unknown): string | undefined {
   return `${e.path}: ${what}${e.syscall ? ` (${e.syscall})` : ''}`;
 }
 
-const requested = process.argv[2];
-const wanted = STAGES.filter(([names]) => names.includes(requested));
-// `--version` needs no stage at all (start-up is what CI steps pay); `--help` and errors list them all.
-const justVersion = requested === '--version' || requested === '-V';
-// `completion` describes every command, so it needs them all.
-const loadAll = (wanted.length === 0 && !justVersion) || requested === 'completion';
-for (const [, load] of loadAll ? STAGES : wanted) (await load()).register(program);
+/** Registers the requested stages, applies the settings and runs the command; every error ends here. */
+async function main(): Promise<void> {
+  const requested = process.argv[2];
+  const wanted = STAGES.filter(([names]) => names.includes(requested));
+  // `--version` needs no stage at all (start-up is what CI steps pay); `--help` and errors list them all.
+  const justVersion = requested === '--version' || requested === '-V';
+  // `completion` describes every command, so it needs them all.
+  const loadAll = (wanted.length === 0 && !justVersion) || requested === 'completion';
+  try {
+    for (const [, load] of loadAll ? STAGES : wanted) (await load()).register(program);
 
-try {
-  // flag > VINEYARD_CHARTS_<FLAG> (HELM_NAMESPACE, HELM_KUBECONTEXT) > vineyard-charts.yaml > default
-  const settings = await import('./settings.ts');
-  settings.applyEnvironment(program);
-  const { file, config } = await settings.readConfig();
-  if (file)
-    settings.checkConfig(
-      file,
-      config,
-      STAGES.flatMap(([names]) => names),
-    );
-  program.hook('preAction', (_program, command) => {
-    settings.applyEnvironmentValues(command);
-    if (file) settings.applyConfig(command, file, config);
-  });
-  await program.parseAsync(process.argv);
-} catch (err) {
-  if (err instanceof CommanderError) {
-    // --help and --version end up here with exit code 0; everything else is a usage error.
-    process.exitCode = err.exitCode === 0 ? 0 : 2;
-  } else if (err instanceof CliError) {
-    // The last printer of every error: masked here too (src/targets/redact.ts), whatever raised it.
-    process.stderr.write(`error: ${redactSecrets(err.message)}\n`);
-    process.exitCode = err.exitCode;
-  } else if (fileSystemMessage(err) !== undefined) {
-    process.stderr.write(`error: ${redactSecrets(fileSystemMessage(err) ?? '')}\n`);
-    process.exitCode = 1;
-  } else {
-    const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    process.stderr.write(`internal error: ${redactSecrets(text)}\n`);
-    process.exitCode = 1;
+    // flag > VINEYARD_CHARTS_<FLAG> (HELM_NAMESPACE, HELM_KUBECONTEXT) > vineyard-charts.yaml > default
+    const settings = await import('./settings.ts');
+    settings.applyEnvironment(program);
+    const { file, config } = await settings.readConfig();
+    if (file)
+      settings.checkConfig(
+        file,
+        config,
+        STAGES.flatMap(([names]) => names),
+      );
+    program.hook('preAction', (_program, command) => {
+      settings.applyEnvironmentValues(command);
+      if (file) settings.applyConfig(command, file, config);
+    });
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end up here with exit code 0; everything else is a usage error.
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+    } else if (err instanceof CliError) {
+      // The last printer of every error: masked here too (src/targets/redact.ts), whatever raised it.
+      process.stderr.write(`error: ${redactSecrets(err.message)}\n`);
+      process.exitCode = err.exitCode;
+    } else if (fileSystemMessage(err) !== undefined) {
+      process.stderr.write(`error: ${redactSecrets(fileSystemMessage(err) ?? '')}\n`);
+      process.exitCode = 1;
+    } else {
+      const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      process.stderr.write(`internal error: ${redactSecrets(text)}\n`);
+      process.exitCode = 1;
+    }
   }
 }
+
+// A function rather than top-level await: the `index` bundle is CommonJS (scripts/build.mjs).
+void main();

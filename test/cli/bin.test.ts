@@ -46,7 +46,7 @@ describe('the bin', () => {
     expect(res.stdout).toContain(VERSION);
   });
 
-  it('runs a command built into one file from it (dist/bundles/<command>.js), others from dist/cli', async () => {
+  it('runs a command built into one file from it (dist/bundles/<command>.cjs), others from dist/cli', async () => {
     await withTempDir(async (dir) => {
       for (const part of ['bin', 'dist', 'package.json'])
         await cp(path.join(PROJECT_ROOT, part), path.join(dir, part), {
@@ -54,8 +54,9 @@ describe('the bin', () => {
           preserveTimestamps: true,
         });
       const bin = path.join(dir, 'bin', 'vineyard-charts.cjs');
-      // The real bundle answers like the per-file CLI does...
-      const viaBundle = await run(process.execPath, [bin, 'index', '--help']);
+      // The real bundle answers like the per-file CLI does, with the code cache the build wrote...
+      const env = { VINEYARD_CHARTS_DEBUG: 'startup' };
+      const viaBundle = await run(process.execPath, [bin, 'index', '--help'], { env });
       const perFile = await run(process.execPath, [
         path.join(dir, 'dist', 'cli', 'main.js'),
         'index',
@@ -63,8 +64,14 @@ describe('the bin', () => {
       ]);
       expect(viaBundle.code).toBe(0);
       expect(viaBundle.stdout).toBe(perFile.stdout);
-      // ...and is what the bin runs: replaced by a marker, the marker answers `index`, not `lint`.
-      await writeFile(path.join(dir, 'dist', 'bundles', 'index.js'), "console.log('the index bundle');\n");
+      expect(viaBundle.stderr).toBe('startup: index.bundle.cjs, code cache accepted\n');
+      // ...a cache V8 refuses is only not used...
+      await writeFile(path.join(dir, 'dist', 'bundles', 'index.bundle.cjs.cache'), 'not a cache');
+      const refused = await run(process.execPath, [bin, 'index', '--help'], { env });
+      expect(refused.stdout).toBe(perFile.stdout);
+      expect(refused.stderr).toBe('startup: index.bundle.cjs, code cache rejected\n');
+      // ...and it is what the bin runs: replaced by a marker, the marker answers `index`, not `lint`.
+      await writeFile(path.join(dir, 'dist', 'bundles', 'index.cjs'), "console.log('the index bundle');\n");
       expect((await run(process.execPath, [bin, 'index', '--help'])).stdout).toBe('the index bundle\n');
       const lint = await run(process.execPath, [bin, 'lint', '--help']);
       expect(lint.stdout).toMatch(/^Usage: vineyard-charts lint /);
