@@ -11,7 +11,8 @@
  * `dist/.build-stamp` is written last: the bin compares src/'s mtimes with it to notice a stale build.
  *
  * Plain JavaScript, so that it runs before anything is built. `--if-stale` builds only when the stamp is
- * older than a file or directory under src/.
+ * older than a file or directory under src/ or one of the build's own scripts. A failed build leaves
+ * dist/ as it was and no temporary tree.
  */
 import { existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -47,12 +48,33 @@ const keepImports = {
   },
 };
 
+/** The build's own files: a change to them, too, makes dist/ stale. */
+const BUILD_FILES = ['build.mjs', 'bundle-commands.mjs', 'bundle-loader.cjs'].map((f) =>
+  path.join(ROOT, 'scripts', f),
+);
+
 export async function buildDist({ ifStale = false } = {}) {
-  const { files, newest } = walk(SRC);
+  const { files, newest: newestSource } = walk(SRC);
+  const newest = Math.max(newestSource, ...BUILD_FILES.map((f) => statSync(f).mtimeMs));
   const stamp = path.join(DIST, STAMP);
   if (ifStale && existsSync(stamp) && statSync(stamp).mtimeMs >= newest) return false;
   const tmp = `${DIST}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
+  try {
+    await buildTree(files, tmp);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  const old = `${DIST}.old-${process.pid}`;
+  if (existsSync(DIST)) renameSync(DIST, old);
+  renameSync(tmp, DIST);
+  rmSync(old, { recursive: true, force: true });
+  return true;
+}
+
+/** The whole new tree in `tmp`, its build stamp last. */
+async function buildTree(files, tmp) {
   await build({
     entryPoints: files,
     outdir: tmp,
@@ -67,11 +89,6 @@ export async function buildDist({ ifStale = false } = {}) {
   });
   await bundleCommands(ROOT, tmp);
   writeFileSync(path.join(tmp, STAMP), '');
-  const old = `${DIST}.old-${process.pid}`;
-  if (existsSync(DIST)) renameSync(DIST, old);
-  renameSync(tmp, DIST);
-  rmSync(old, { recursive: true, force: true });
-  return true;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
