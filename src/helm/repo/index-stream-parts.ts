@@ -4,7 +4,7 @@
  */
 import { goYamlLess } from './go-yaml-order.ts';
 import { type IndexEntry, type IndexFile, mergeEntries } from './index-file.ts';
-import { type ChartBlock, chartKey, SCAN, UNSAFE_SEQUENCE } from './index-splice.ts';
+import { type ChartBlock, chartKey, SCAN, unsafeAt } from './index-splice.ts';
 import { emitYaml } from './index-yaml.ts';
 
 export interface Region {
@@ -28,7 +28,7 @@ export function scanRegion(text: string, base: number, eof: boolean, first: bool
   SCAN.lastIndex = 0;
   for (let m = SCAN.exec(text); m; m = SCAN.exec(text)) {
     if (text.charCodeAt(m.index) !== 10) {
-      if (m[0] === '\x7f' || UNSAFE_SEQUENCE.test(text.slice(m.index, m.index + 3)))
+      if (unsafeAt(text, m.index))
         return 'a character YAML readers disagree on (DEL, NEL, another C1 control, LS/PS or BOM)';
       continue;
     }
